@@ -1,0 +1,101 @@
+# Shared setup steps for the npm scripts. npm runs a script before any dependency is
+# installed, so each entry point sources this and asks for exactly what it needs.
+# Everything here logs to stderr: `npm run -s sim` must keep stdout for its ready line.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+# The engine version we build when no compatible `pulumi` is on PATH. It is the
+# version of the @pulumi/pulumi SDK in package.json, the newest that accepts Node 20.
+PULUMI_VERSION="3.248.0"
+PULUMI_MIN_VERSION="3.248.0"
+PULUMI_BUILT="$TOOLS/pulumi-v$PULUMI_VERSION/bin/pulumi"
+
+log() { printf '%s\n' "$*" >&2; }
+
+# npm ci when node_modules is missing or was installed from another lockfile.
+ensure_node_modules() {
+  local want have=""
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$ROOT/node_modules/.lock-sha256" ] && have="$(cat "$ROOT/node_modules/.lock-sha256")"
+  if [ "$want" != "$have" ]; then
+    log "==> installing npm dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error 1>&2) || { log "npm ci failed"; return 1; }
+    printf '%s\n' "$want" > "$ROOT/node_modules/.lock-sha256"
+  fi
+}
+
+# tsc when any TypeScript source or config is newer than the last build.
+ensure_build() {
+  local stamp="$ROOT/dist/.build-stamp" newer
+  if [ -f "$stamp" ]; then
+    newer="$(cd "$ROOT" && find provider/src simulator/src examples scripts bench tsconfig.json package.json \
+      -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -not -path '*/node_modules/*' 2>/dev/null | head -1)"
+    [ -z "$newer" ] && return 0
+  fi
+  log "==> compiling TypeScript (tsc)"
+  (cd "$ROOT" && ./node_modules/.bin/tsc -p tsconfig.json 1>&2) || { log "tsc failed"; return 1; }
+  mkdir -p "$ROOT/dist" && touch "$stamp"
+}
+
+# Dynamic providers are deserialized in pulumi-resource-pulumi-nodejs, whose
+# `require("pulumi-credssp")` resolves from the engine's working directory. A user
+# has the package in node_modules; this checkout is the package itself, so point
+# NODE_PATH at a folder where that name links back to the checkout.
+ensure_node_path() {
+  mkdir -p "$TOOLS/node_path"
+  ln -sfn "$ROOT" "$TOOLS/node_path/pulumi-credssp"
+}
+
+version_at_least() { # $1 >= $2, both x.y.z
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]
+}
+
+# Prints the path of a usable Pulumi CLI, building it from the Go module if needed.
+ensure_pulumi() {
+  local onpath v
+  if onpath="$(command -v pulumi 2>/dev/null)" && [ "$onpath" != "$PULUMI_BUILT" ]; then
+    v="$("$onpath" version 2>/dev/null | sed 's/^v//')"
+    if [ -n "$v" ] && version_at_least "$v" "$PULUMI_MIN_VERSION" && [ "${v%%.*}" = "3" ]; then
+      printf '%s\n' "$onpath"; return 0
+    fi
+    log "note: ignoring pulumi $v on PATH (need v3 >= $PULUMI_MIN_VERSION)"
+  fi
+  if [ -x "$PULUMI_BUILT" ]; then printf '%s\n' "$PULUMI_BUILT"; return 0; fi
+  build_pulumi || return 1
+  printf '%s\n' "$PULUMI_BUILT"
+}
+
+build_pulumi() {
+  if ! command -v go >/dev/null 2>&1; then
+    log "error: no Pulumi CLI v3 >= $PULUMI_MIN_VERSION on PATH, and no Go toolchain to build one."
+    log "Install Pulumi (https://www.pulumi.com/docs/install/) or Go >= 1.25, then run this again."
+    return 1
+  fi
+  local out="$PULUMI_BUILT.partial" n=0
+  log "==> building the Pulumi CLI v$PULUMI_VERSION from its Go module (first run only; about 10 minutes on 2 cores)"
+  mkdir -p "$(dirname "$PULUMI_BUILT")"
+  # -v names each package as it compiles; count them so progress is visible but short.
+  (cd "$ROOT/scripts/pulumi-cli" && go build -v -trimpath -mod=readonly \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      -o "$out" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>&1) |
+    while IFS= read -r line; do
+      case "$line" in
+        *" "*|*":"*) log "  $line" ;;          # errors and download notes, verbatim
+        *) n=$((n + 1)); [ $((n % 100)) -eq 0 ] && log "  ... $n packages compiled" ;;
+      esac
+    done
+  if [ ! -x "$out" ]; then log "error: building the Pulumi CLI failed (see above)"; return 1; fi
+  mv "$out" "$PULUMI_BUILT"
+  log "==> built $("$PULUMI_BUILT" version) at $PULUMI_BUILT"
+}
+
+# pywinrm referees the simulator. Debian's package loads under /usr/bin/python3 only.
+ensure_pywinrm() {
+  if /usr/bin/python3 -c "import winrm" 2>/dev/null; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "==> installing python3-winrm (apt-get), the third-party WinRM client the tests use as referee"
+    apt-get update -qq 1>&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-winrm 1>&2 && return 0
+  fi
+  log "error: the pywinrm conformance tests need Debian's python3-winrm: sudo apt-get install -y python3-winrm"
+  return 1
+}

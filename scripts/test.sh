@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need (npm packages, the compiled sources, the
+# Pulumi CLI), then runs every jest suite. Extra arguments go to jest.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+ensure_build
+ensure_pulumi >/dev/null
+ensure_node_path
+ensure_pywinrm
+cd "$ROOT"
+log "==> type-checking the tests (tsc -p tsconfig.test.json)"
+./node_modules/.bin/tsc -p tsconfig.test.json
+exec ./node_modules/.bin/jest "$@"
