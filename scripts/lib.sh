@@ -9,6 +9,10 @@ TOOLS="$ROOT/.tools"
 PULUMI_VERSION="3.248.0"
 PULUMI_MIN_VERSION="3.248.0"
 PULUMI_BUILT="$TOOLS/pulumi-v$PULUMI_VERSION/bin/pulumi"
+# A nodejs language host that only generates SDKs (see scripts/pulumi-cli/language-nodejs):
+# the real one's Go module is not on the module proxy. Kept out of bin/ so the engine
+# never picks it up to run a program.
+PULUMI_GENSDK_DIR="$TOOLS/pulumi-v$PULUMI_VERSION/gen-sdk"
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -60,8 +64,8 @@ ensure_pulumi() {
     fi
     log "note: ignoring pulumi $v on PATH (need v3 >= $PULUMI_MIN_VERSION)"
   fi
-  if [ -x "$PULUMI_BUILT" ]; then printf '%s\n' "$PULUMI_BUILT"; return 0; fi
-  build_pulumi || return 1
+  if [ ! -x "$PULUMI_BUILT" ]; then build_pulumi || return 1; fi
+  if [ ! -x "$PULUMI_GENSDK_DIR/pulumi-language-nodejs" ]; then build_gensdk_host || return 1; fi
   printf '%s\n' "$PULUMI_BUILT"
 }
 
@@ -87,6 +91,15 @@ build_pulumi() {
   if [ ! -x "$out" ]; then log "error: building the Pulumi CLI failed (see above)"; return 1; fi
   mv "$out" "$PULUMI_BUILT"
   log "==> built $("$PULUMI_BUILT" version) at $PULUMI_BUILT"
+}
+
+build_gensdk_host() {
+  log "==> building the SDK-generating nodejs language host (scripts/pulumi-cli/language-nodejs)"
+  mkdir -p "$PULUMI_GENSDK_DIR"
+  (cd "$ROOT/scripts/pulumi-cli" && go build -mod=readonly -trimpath \
+      -ldflags "-s -w -X main.version=$PULUMI_VERSION" \
+      -o "$PULUMI_GENSDK_DIR/pulumi-language-nodejs" ./language-nodejs 1>&2) ||
+    { log "error: building the nodejs language host failed (see above)"; return 1; }
 }
 
 # pywinrm referees the simulator. Debian's package loads under /usr/bin/python3 only.

@@ -1,0 +1,63 @@
+// The double hop, declared: ws01 remotes into srv01, and a command run there must
+// reach \\fs01\share with the user's own credentials. CredSSP makes that work when
+// srv01 accepts CredSSP, ws01 offers it and may delegate fresh credentials to
+// WSMAN/srv01 (also when only NTLM can authenticate srv01), and ws01 trusts srv01.
+import * as pulumi from "@pulumi/pulumi";
+import { ConnectionArgs, CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "pulumi-credssp";
+
+export interface DoubleHopSettings {
+  /** The workstation the admin works at (CredSSP client). */
+  ws01: { fqdn: string; connection: ConnectionArgs };
+  /** The server ws01 remotes into (CredSSP server). */
+  srv01: { fqdn: string; connection: ConnectionArgs };
+}
+
+export function doubleHop(s: DoubleHopSettings) {
+  const spn = `WSMAN/${s.srv01.fqdn}`;
+  const server = new CredSSPServer("srv01-accepts-credssp", { connection: s.srv01.connection });
+  const client = new CredSSPClient("ws01-offers-credssp", { connection: s.ws01.connection, delegateComputers: [s.srv01.fqdn] });
+  const policy = new DelegationPolicy("ws01-may-delegate", {
+    connection: s.ws01.connection,
+    allowFreshCredentials: [spn],
+    allowFreshCredentialsWhenNTLMOnly: [spn],
+  });
+  const trusted = new TrustedHosts("ws01-trusts-srv01", { connection: s.ws01.connection, hosts: [s.srv01.fqdn] });
+
+  return {
+    summary: pulumi.interpolate`${s.ws01.fqdn} may delegate fresh credentials to ${spn} (Kerberos and NTLM-only); ` +
+      `${s.srv01.fqdn} accepts CredSSP; ${s.ws01.fqdn} trusts ${s.srv01.fqdn}`,
+    srv01CredSSP: server.enabled,
+    ws01CredSSP: client.enabled,
+    ws01AllowFresh: policy.allowFreshCredentials,
+    ws01AllowFreshNTLMOnly: policy.allowFreshCredentialsWhenNTLMOnly,
+    ws01TrustedHosts: trusted.value,
+  };
+}
+
+/** The settings from Pulumi config (see the README for the keys). */
+export function settingsFromConfig(config = new pulumi.Config()): DoubleHopSettings {
+  const user = config.require("user");
+  const password = config.requireSecret("password");
+  const https = config.getBoolean("https") ?? false;
+  const shared: Omit<ConnectionArgs, "host"> = {
+    user,
+    password,
+    https,
+    auth: (config.get("auth") as "ntlm" | "basic" | undefined) ?? "ntlm",
+    caCert: config.get("caCert"),
+    insecureSkipVerify: config.getBoolean("insecureSkipVerify"),
+  };
+  const host = (role: "ws01" | "srv01") => {
+    const fqdn = config.require(`${role}Fqdn`);
+    return {
+      fqdn,
+      connection: {
+        ...shared,
+        host: config.get(`${role}Address`) ?? fqdn,
+        port: config.getNumber(`${role}Port`),
+        certFingerprint: config.get(`${role}CertFingerprint`),
+      },
+    };
+  };
+  return { ws01: host("ws01"), srv01: host("srv01") };
+}

@@ -1,0 +1,20 @@
+// pulumi-credssp: CredSSP delegation for Windows hosts as Pulumi resources.
+import { credSSPClientProvider } from "./resources/credssp-client";
+import { credSSPServerProvider } from "./resources/credssp-server";
+import { delegationPolicyProvider } from "./resources/delegation-policy";
+import { trustedHostsProvider } from "./resources/trusted-hosts";
+
+export { CredSSPServer, CredSSPServerArgs, CredSSPClient, CredSSPClientArgs, DelegationPolicy, DelegationPolicyArgs, TrustedHosts, TrustedHostsArgs, ConnectionArgs } from "./resources";
+export * from "./winrm";
+
+/**
+ * The provider implementations, by resource kind. The provider object serialised
+ * into Pulumi state only `require`s this package and calls in here (see
+ * resources/dynamic.ts), so no code or credentials are captured in state.
+ */
+export const providers = {
+  CredSSPServer: credSSPServerProvider,
+  CredSSPClient: credSSPClientProvider,
+  DelegationPolicy: delegationPolicyProvider,
+  TrustedHosts: trustedHostsProvider,
+} as const;

@@ -1,0 +1,45 @@
+// What the four providers share beyond plumbing: ids, the diff rule, and state shape.
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Connection } from "./connection";
+
+/** A readable, unique id: `<host>/<Kind>/<uuid>` (several resources may share a host). */
+export function newId(kind: string, c: Connection): string {
+  return `${c.host}/${kind}/${randomUUID()}`;
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/**
+ * The diff every resource uses: any input that differs is a change; only a new
+ * `connection.host` replaces (it is another machine). `olds` are the last outputs,
+ * which `read` keeps equal to the live state, so drift shows up here too.
+ */
+export function diffInputs(olds: Record<string, any>, news: Record<string, any>, keys: readonly string[]): pulumi.dynamic.DiffResult {
+  const changed = keys.filter((k) => !deepEqual(olds[k] ?? null, news[k] ?? null));
+  const oldHost = String(olds.connection?.host ?? "").toLowerCase();
+  const newHost = String(news.connection?.host ?? "").toLowerCase();
+  const replaces = oldHost !== newHost ? ["connection"] : [];
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/** Input keys with the engine's bookkeeping removed. */
+export function inputsOf<T extends Record<string, unknown>>(props: T, keys: readonly (keyof T & string)[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
+  return out;
+}

@@ -1,0 +1,113 @@
+// CredSSPServer: the host accepts CredSSP (WSMan Service/Auth/CredSSP = true), as
+// Enable-WSManCredSSP -Role Server does. Delete puts back the value found at create.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { credSSPSettingName, getCredSSP, setCredSSP } from "../windows";
+import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
+import { diffInputs, newId } from "./common";
+import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+
+export const credSSPServerSchema = z
+  .object({
+    connection: connectionSchema,
+    /** Set by check; read reports the live value here, so drift shows as `enabled`. */
+    enabled: z.literal(true).optional(),
+  })
+  .strict();
+
+type Inputs = z.infer<typeof credSSPServerSchema>;
+
+export interface CredSSPServerState {
+  connection: Connection;
+  enabled: boolean;
+  host: string;
+  /** Present when this resource changed the flag: the value to restore on delete. */
+  owned: { credSSP?: { previous: boolean } };
+  /** What the last create/update changed on the host (empty when it adopted). */
+  lastApplied: string[];
+  [key: string]: unknown;
+}
+
+const SETTING = credSSPSettingName("service");
+
+export const credSSPServerProvider = {
+  async check(_olds: unknown, news: Record<string, unknown>) {
+    return checkWith(credSSPServerSchema, news, (v: Inputs) => ({ connection: withConnectionDefaults(v.connection), enabled: true }));
+  },
+
+  async diff(_id: string, olds: CredSSPServerState, news: Inputs) {
+    return diffInputs(olds, news, ["connection", "enabled"]);
+  },
+
+  async create(inputs: Inputs) {
+    const c = inputs.connection;
+    const id = newId("CredSSPServer", c);
+    const state: CredSSPServerState = { connection: c, enabled: false, host: c.host, owned: {}, lastApplied: [] };
+    await applyOrRecord(id, state, (s) => ensureEnabled(s));
+    return { id, outs: state };
+  },
+
+  async read(id: string, props: CredSSPServerState) {
+    const enabled = await onHost(props.connection, (client, step) => {
+      step.setting = SETTING;
+      return getCredSSP(client, "service");
+    });
+    const live = { ...props, enabled };
+    return { id, props: live, inputs: { connection: props.connection, enabled } };
+  },
+
+  async update(id: string, olds: CredSSPServerState, news: Inputs) {
+    const state: CredSSPServerState = { ...olds, connection: news.connection, host: news.connection.host, lastApplied: [] };
+    await applyOrRecord(id, state, (s) => ensureEnabled(s));
+    return { outs: state };
+  },
+
+  async delete(_id: string, props: CredSSPServerState) {
+    const prior = props.owned?.credSSP;
+    if (prior === undefined) return; // adopted: it was enabled before us, so it stays
+    await onHost(props.connection, async (client, step) => {
+      step.setting = SETTING;
+      // Only undo our own change: if someone switched it off since, leave it.
+      if ((await getCredSSP(client, "service")) === true) await setCredSSP(client, "service", prior.previous, { host: props.host });
+    });
+  },
+};
+
+async function ensureEnabled(state: CredSSPServerState): Promise<void> {
+  await onHost(state.connection, async (client, step) => {
+    step.setting = SETTING;
+    const result = await setCredSSP(client, "service", true, { host: state.host });
+    if (result.changed) {
+      if (state.owned.credSSP === undefined) state.owned.credSSP = { previous: result.previous };
+      state.lastApplied.push(`${SETTING}: ${result.previous} -> true`);
+    }
+    state.enabled = true;
+  });
+}
+
+export interface CredSSPServerArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+}
+
+/**
+ * Lets a Windows host accept CredSSP over WinRM (WSMan Service/Auth/CredSSP = true),
+ * like `Enable-WSManCredSSP -Role Server`. Delete restores the value found at create.
+ */
+export class CredSSPServer extends pulumi.dynamic.Resource {
+  /** The live value of Service/Auth/CredSSP. */
+  declare public readonly enabled: pulumi.Output<boolean>;
+  declare public readonly host: pulumi.Output<string>;
+  /** What the last apply changed (empty when the host was already configured). */
+  declare public readonly lastApplied: pulumi.Output<string[]>;
+
+  constructor(name: string, args: CredSSPServerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("CredSSPServer"),
+      name,
+      { connection: secretConnection(args.connection), enabled: undefined, host: undefined, owned: undefined, lastApplied: undefined },
+      opts,
+      TYPE_MODULE,
+      "CredSSPServer",
+    );
+  }
+}

@@ -1,0 +1,245 @@
+// DelegationPolicy: the Credentials Delegation group policies (CredSsp.admx) as the
+// registry holds them, plus the CVE-2018-0886 encryption-oracle level. Each list
+// given is managed; lists left out are not touched. `exclusive: false` (default)
+// owns only this resource's entries; `exclusive: true` makes each given list exactly
+// what it says (foreign entries are removed, recorded, and restored on delete).
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  DelegationPolicyName,
+  ENCRYPTION_ORACLE_KEY,
+  ENCRYPTION_ORACLE_LEVELS,
+  EncryptionOracleLevel,
+  encryptionOracleLevelName,
+  getEncryptionOracle,
+  readPolicy,
+  setEncryptionOracle,
+} from "../windows";
+import { diffInputs, newId } from "./common";
+import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
+import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
+import { checked, ipDelegationWarning, isIpAddress, spnHost, spnProblem, uniqueList } from "./validation";
+
+/** Input property → the policy (registry) name it manages. */
+export const LIST_PROPERTIES = {
+  allowFreshCredentials: "AllowFreshCredentials",
+  allowFreshCredentialsWhenNTLMOnly: "AllowFreshCredentialsWhenNTLMOnly",
+  allowSavedCredentials: "AllowSavedCredentials",
+  allowSavedCredentialsWhenNTLMOnly: "AllowSavedCredentialsWhenNTLMOnly",
+  allowDefaultCredentials: "AllowDefaultCredentials",
+  allowDefaultCredentialsWhenNTLMOnly: "AllowDefCredentialsWhenNTLMOnly",
+} as const satisfies Record<string, DelegationPolicyName>;
+
+export type ListProperty = keyof typeof LIST_PROPERTIES;
+export const LIST_PROPERTY_NAMES = Object.keys(LIST_PROPERTIES) as ListProperty[];
+
+const spnList = uniqueList(checked(spnProblem), "SPN");
+const ORACLE_LEVELS = Object.keys(ENCRYPTION_ORACLE_LEVELS) as [EncryptionOracleLevel, ...EncryptionOracleLevel[]];
+
+export const delegationPolicySchema = z
+  .object({
+    connection: connectionSchema,
+    allowFreshCredentials: spnList.optional(),
+    allowFreshCredentialsWhenNTLMOnly: spnList.optional(),
+    allowSavedCredentials: spnList.optional(),
+    allowSavedCredentialsWhenNTLMOnly: spnList.optional(),
+    allowDefaultCredentials: spnList.optional(),
+    allowDefaultCredentialsWhenNTLMOnly: spnList.optional(),
+    concatenateDefaults: z.boolean().optional(),
+    exclusive: z.boolean().optional(),
+    encryptionOracle: z.enum(ORACLE_LEVELS).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (!LIST_PROPERTY_NAMES.some((p) => v[p] !== undefined) && v.encryptionOracle === undefined) {
+      ctx.addIssue({ code: "custom", path: ["allowFreshCredentials"], message: "nothing to manage: give at least one list or encryptionOracle" });
+    }
+  });
+
+type Inputs = z.infer<typeof delegationPolicySchema>;
+const INPUT_KEYS = ["connection", ...LIST_PROPERTY_NAMES, "concatenateDefaults", "exclusive", "encryptionOracle"] as const;
+
+export interface DelegationPolicyState extends Partial<Record<ListProperty, string[]>> {
+  connection: Connection;
+  concatenateDefaults: boolean;
+  exclusive: boolean;
+  encryptionOracle?: EncryptionOracleLevel;
+  host: string;
+  owned: {
+    lists: Partial<Record<ListProperty, OwnedList>>;
+    /** Present when this resource changed AllowEncryptionOracle: the prior DWORD (null = absent). */
+    encryptionOracle?: { previous: number | null };
+  };
+  lastApplied: string[];
+  [key: string]: unknown;
+}
+
+export const delegationPolicyProvider = {
+  async check(_olds: unknown, news: Record<string, unknown>) {
+    return checkWith(delegationPolicySchema, news, (v: Inputs) => ({
+      ...v,
+      connection: withConnectionDefaults(v.connection),
+      concatenateDefaults: v.concatenateDefaults ?? true,
+      exclusive: v.exclusive ?? false,
+    }));
+  },
+
+  async diff(_id: string, olds: DelegationPolicyState, news: Inputs) {
+    return diffInputs(olds, news, INPUT_KEYS);
+  },
+
+  async create(inputs: Inputs) {
+    const id = newId("DelegationPolicy", inputs.connection);
+    const state = stateFrom(inputs, { lists: {} });
+    await applyOrRecord(id, state, (s) => converge(s, undefined));
+    return { id, outs: state };
+  },
+
+  async read(id: string, props: DelegationPolicyState) {
+    return onHost(props.connection, async (client, step) => {
+      const liveLists: Partial<Record<ListProperty, string[]>> = {};
+      let anyPresent = false;
+      for (const prop of LIST_PROPERTY_NAMES) {
+        const wanted = props[prop];
+        if (wanted === undefined) continue;
+        step.setting = LIST_PROPERTIES[prop];
+        const live = await readPolicy(client, LIST_PROPERTIES[prop]);
+        liveLists[prop] = liveView(wanted, live, props.exclusive);
+        if (live.listKeyExists || live.enabled !== undefined) anyPresent = true;
+      }
+      let encryptionOracle: EncryptionOracleLevel | undefined;
+      if (props.encryptionOracle !== undefined) {
+        step.setting = "AllowEncryptionOracle";
+        const raw = await getEncryptionOracle(client);
+        encryptionOracle = raw === undefined ? undefined : encryptionOracleLevelName(raw);
+        if (raw !== undefined) anyPresent = true;
+      }
+      if (!anyPresent) return {}; // every key and value it manages was deleted out of band
+      const inputs: Record<string, unknown> = {
+        connection: props.connection,
+        concatenateDefaults: props.concatenateDefaults,
+        exclusive: props.exclusive,
+        ...liveLists,
+      };
+      if (props.encryptionOracle !== undefined) inputs.encryptionOracle = encryptionOracle ?? null;
+      return { id, props: { ...props, ...inputs }, inputs };
+    });
+  },
+
+  async update(id: string, olds: DelegationPolicyState, news: Inputs) {
+    const state = stateFrom(news, olds.owned ?? { lists: {} });
+    await applyOrRecord(id, state, (s) => converge(s, olds));
+    return { outs: state };
+  },
+
+  async delete(_id: string, props: DelegationPolicyState) {
+    await onHost(props.connection, async (client, step) => {
+      for (const owned of Object.values(props.owned?.lists ?? {})) {
+        if (owned) await releaseList(client, owned, step);
+      }
+      const prior = props.owned?.encryptionOracle;
+      if (prior !== undefined) {
+        step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
+        await setEncryptionOracle(client, prior.previous);
+      }
+    });
+  },
+};
+
+function stateFrom(inputs: Inputs, owned: DelegationPolicyState["owned"]): DelegationPolicyState {
+  const state: DelegationPolicyState = {
+    connection: inputs.connection,
+    concatenateDefaults: inputs.concatenateDefaults ?? true,
+    exclusive: inputs.exclusive ?? false,
+    host: inputs.connection.host,
+    owned: { ...owned, lists: { ...owned.lists } },
+    lastApplied: [],
+  };
+  for (const prop of LIST_PROPERTY_NAMES) if (inputs[prop] !== undefined) state[prop] = inputs[prop];
+  if (inputs.encryptionOracle !== undefined) state.encryptionOracle = inputs.encryptionOracle;
+  return state;
+}
+
+async function converge(state: DelegationPolicyState, olds: DelegationPolicyState | undefined): Promise<void> {
+  await onHost(state.connection, async (client, step) => {
+    for (const prop of LIST_PROPERTY_NAMES) {
+      const spns = state[prop];
+      const existing = state.owned.lists[prop];
+      if (spns === undefined) {
+        // The list was dropped from the program: give back what we did to it.
+        if (existing) {
+          await releaseList(client, existing, step);
+          delete state.owned.lists[prop];
+        }
+        continue;
+      }
+      const owned = existing ?? emptyOwnedList(LIST_PROPERTIES[prop]);
+      state.owned.lists[prop] = owned;
+      const want = { spns, concatenateDefaults: state.concatenateDefaults ? 1 : 0, exclusive: state.exclusive } as const;
+      await applyList(client, owned, want, existing === undefined, step, state.lastApplied);
+    }
+    if (state.encryptionOracle !== undefined) {
+      step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
+      const result = await setEncryptionOracle(client, ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle]);
+      if (result.changed) {
+        if (state.owned.encryptionOracle === undefined) state.owned.encryptionOracle = { previous: result.previous ?? null };
+        state.lastApplied.push(`AllowEncryptionOracle: ${result.previous ?? "absent"} -> ${ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle]}`);
+      }
+    } else if (olds?.owned?.encryptionOracle !== undefined) {
+      step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
+      await setEncryptionOracle(client, olds.owned.encryptionOracle.previous);
+      delete state.owned.encryptionOracle;
+    }
+  });
+}
+
+export interface DelegationPolicyArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  /** SPNs for "Allow delegating fresh credentials", e.g. "WSMAN/srv01.corp.example.com". */
+  allowFreshCredentials?: pulumi.Input<pulumi.Input<string>[]>;
+  /** The same, when only NTLM authenticated the server (workgroup hosts, IP addresses). */
+  allowFreshCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
+  allowSavedCredentials?: pulumi.Input<pulumi.Input<string>[]>;
+  allowSavedCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
+  allowDefaultCredentials?: pulumi.Input<pulumi.Input<string>[]>;
+  allowDefaultCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Also allow Windows' built-in defaults for each managed list (ConcatenateDefaults_*). Default true. */
+  concatenateDefaults?: pulumi.Input<boolean>;
+  /** Make each given list exactly what it says, removing foreign entries (restored on delete). Default false. */
+  exclusive?: pulumi.Input<boolean>;
+  /** AllowEncryptionOracle (CVE-2018-0886). Takes effect after a reboot. */
+  encryptionOracle?: pulumi.Input<EncryptionOracleLevel>;
+}
+
+/** The Credentials Delegation policies (CredSsp.admx) of one host, by list. */
+export class DelegationPolicy extends pulumi.dynamic.Resource {
+  declare public readonly allowFreshCredentials: pulumi.Output<string[] | undefined>;
+  declare public readonly allowFreshCredentialsWhenNTLMOnly: pulumi.Output<string[] | undefined>;
+  declare public readonly allowSavedCredentials: pulumi.Output<string[] | undefined>;
+  declare public readonly allowSavedCredentialsWhenNTLMOnly: pulumi.Output<string[] | undefined>;
+  declare public readonly allowDefaultCredentials: pulumi.Output<string[] | undefined>;
+  declare public readonly allowDefaultCredentialsWhenNTLMOnly: pulumi.Output<string[] | undefined>;
+  declare public readonly concatenateDefaults: pulumi.Output<boolean>;
+  declare public readonly exclusive: pulumi.Output<boolean>;
+  declare public readonly encryptionOracle: pulumi.Output<EncryptionOracleLevel | undefined>;
+  declare public readonly host: pulumi.Output<string>;
+  declare public readonly lastApplied: pulumi.Output<string[]>;
+
+  constructor(name: string, args: DelegationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = {
+      connection: secretConnection(args.connection),
+      concatenateDefaults: args.concatenateDefaults,
+      exclusive: args.exclusive,
+      encryptionOracle: args.encryptionOracle,
+      host: undefined,
+      owned: undefined,
+      lastApplied: undefined,
+    };
+    for (const prop of LIST_PROPERTY_NAMES) props[prop] = args[prop];
+    super(providerShim("DelegationPolicy"), name, props, opts, TYPE_MODULE, "DelegationPolicy");
+    for (const prop of LIST_PROPERTY_NAMES) {
+      warnEach(this, args[prop], (v) => (isIpAddress(spnHost(v)) ? ipDelegationWarning(prop, v) : undefined));
+    }
+  }
+}

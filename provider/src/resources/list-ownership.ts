@@ -1,0 +1,169 @@
+// Ownership of entries in a Credentials Delegation list, shared by CredSSPClient and
+// DelegationPolicy (both write AllowFreshCredentials). The list is shared with GPOs,
+// Enable-WSManCredSSP and other resources, so a resource records exactly what it did
+// and undoes only that:
+//   - entries it wrote (by value name), removed on delete — nothing renamed;
+//   - foreign entries it removed under `exclusive`, put back on delete at their name;
+//   - switch DWORDs it changed, with their prior value, restored on delete — unless
+//     entries remain that another owner added after this resource was created;
+//   - whether it created the list key, deleted again on delete once empty.
+// Every step updates the record before the next remote write, so a failure part-way
+// leaves a record of exactly what was done (see PartialApplyError).
+import {
+  addSpns,
+  CREDENTIALS_DELEGATION_KEY,
+  DelegationPolicyName,
+  PolicyEntry,
+  policyListKey,
+  readPolicy,
+  Registry,
+  removeEntries,
+  setSwitches,
+  WsmanTransport,
+} from "../windows";
+import type { Step } from "./connection";
+
+/** A switch value before this resource changed it; null = the value was absent. */
+export interface PriorValue {
+  previous: number | null;
+}
+
+export interface OwnedList {
+  policy: DelegationPolicyName;
+  /** Entries this resource wrote. */
+  added: PolicyEntry[];
+  /** Foreign entries this resource removed (exclusive mode), restored on delete. */
+  removed: PolicyEntry[];
+  /** Value names present before this resource first touched the list. */
+  priorNames: string[];
+  /** Switches this resource changed, with what they were before. */
+  switches: { enabled?: PriorValue; concatenateDefaults?: PriorValue };
+  /** True when this resource created the list key. */
+  createdKey: boolean;
+}
+
+export interface DesiredList {
+  spns: string[];
+  /** Value of ConcatenateDefaults_<suffix>: 1 adds Windows' defaults to the list. */
+  concatenateDefaults: 0 | 1;
+  /** Remove every entry not in `spns` (recorded, and restored on delete). */
+  exclusive: boolean;
+}
+
+const same = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+export function emptyOwnedList(policy: DelegationPolicyName): OwnedList {
+  return { policy, added: [], removed: [], priorNames: [], switches: {}, createdKey: false };
+}
+
+/**
+ * Brings one list to `want`, updating `owned` in place as each write lands.
+ * `fresh` says whether `owned` is new (its priorNames are then taken from the host).
+ */
+export async function applyList(
+  t: WsmanTransport,
+  owned: OwnedList,
+  want: DesiredList,
+  fresh: boolean,
+  step: Step,
+  changes: string[],
+): Promise<void> {
+  const policy = owned.policy;
+  step.setting = `HKLM\\${policyListKey(policy)}`;
+  const live = await readPolicy(t, policy);
+  if (fresh) owned.priorNames = live.entries.map((e) => e.name);
+
+  // Our entries that vanished (or were overwritten) out of band are no longer ours.
+  owned.added = owned.added.filter((mine) => live.entries.some((e) => e.name === mine.name && same(e.spn, mine.spn)));
+
+  // Entries we own but no longer want (an update shrank the list).
+  const unwanted = owned.added.filter((mine) => !want.spns.some((s) => same(s, mine.spn)));
+  for (const entry of unwanted) {
+    await removeEntries(t, policy, [entry.name]);
+    owned.added = owned.added.filter((e) => e.name !== entry.name);
+    changes.push(`${policy}: removed ${entry.name}=${entry.spn}`);
+  }
+
+  if (want.exclusive) {
+    const foreign = live.entries.filter((e) => !want.spns.some((s) => same(s, e.spn)) && !unwanted.some((u) => u.name === e.name));
+    for (const entry of foreign) {
+      await removeEntries(t, policy, [entry.name]);
+      owned.removed.push(entry);
+      changes.push(`${policy}: removed foreign ${entry.name}=${entry.spn} (exclusive)`);
+    }
+  }
+
+  for (const spn of want.spns) {
+    if (!live.listKeyExists && !owned.createdKey) owned.createdKey = true; // addSpns creates it next
+    const names = await addSpns(t, policy, [spn]);
+    for (const name of names) {
+      owned.added.push({ name, spn });
+      changes.push(`${policy}: added ${name}=${spn}`);
+    }
+    live.listKeyExists = true;
+  }
+
+  step.setting = `HKLM\\${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
+  await setSwitch(t, owned, "enabled", 1, changes);
+  await setSwitch(t, owned, "concatenateDefaults", want.concatenateDefaults, changes);
+}
+
+async function setSwitch(
+  t: WsmanTransport,
+  owned: OwnedList,
+  which: "enabled" | "concatenateDefaults",
+  value: number,
+  changes: string[],
+): Promise<void> {
+  const result = await setSwitches(t, owned.policy, { [which]: value });
+  if (!result.changed) return;
+  if (owned.switches[which] === undefined) owned.switches[which] = { previous: result.previous[which] ?? null };
+  changes.push(`${owned.policy} ${which === "enabled" ? "switch" : "ConcatenateDefaults"}: ${result.previous[which] ?? "absent"} -> ${value}`);
+}
+
+/** Undoes what `owned` records. Safe to repeat: a second call finds nothing left to do. */
+export async function releaseList(t: WsmanTransport, owned: OwnedList, step: Step): Promise<void> {
+  const policy = owned.policy;
+  const key = policyListKey(policy);
+  step.setting = `HKLM\\${key}`;
+  const live = await readPolicy(t, policy);
+  const ours = owned.added.filter((mine) => live.entries.some((e) => e.name === mine.name && same(e.spn, mine.spn)));
+  if (ours.length > 0) await removeEntries(t, policy, ours.map((e) => e.name));
+  owned.added = [];
+
+  const reg = new Registry(t);
+  for (const entry of owned.removed) {
+    const now = await readPolicy(t, policy);
+    if (now.entries.some((e) => same(e.spn, entry.spn))) continue; // someone put it back already
+    const free = !(await reg.enumValues(key))?.some((v) => v.name === entry.name);
+    if (free) {
+      await reg.createKey(key);
+      await reg.setString(key, entry.name, entry.spn);
+    } else {
+      await addSpns(t, policy, [entry.spn]);
+    }
+  }
+  owned.removed = [];
+
+  const remaining = (await readPolicy(t, policy)).entries;
+  const laterForeign = remaining.filter((e) => !owned.priorNames.includes(e.name));
+  step.setting = `HKLM\\${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
+  if (laterForeign.length === 0) {
+    for (const which of ["enabled", "concatenateDefaults"] as const) {
+      const prior = owned.switches[which];
+      if (prior === undefined) continue;
+      await setSwitches(t, policy, { [which]: prior.previous });
+      delete owned.switches[which];
+    }
+  }
+  if (owned.createdKey) {
+    await removeEntries(t, policy, [], { deleteKeyIfEmpty: true });
+  }
+}
+
+/** The SPNs of `wanted` that are live in the list and in force (switch on), in `wanted`'s order. */
+export function liveView(wanted: readonly string[], live: { enabled?: number; entries: PolicyEntry[] }, exclusive: boolean): string[] {
+  if (live.enabled !== 1) return [];
+  if (exclusive) return live.entries.map((e) => e.spn);
+  return wanted.filter((w) => live.entries.some((e) => same(e.spn, w)));
+}

@@ -1,0 +1,179 @@
+// TrustedHosts: WSMan Client/TrustedHosts treated as a set (case-insensitive). By
+// default the resource owns only the hosts it appended — Set-Item's "replace the
+// whole string" never happens — and delete removes just those. With `exclusive`,
+// the list is exactly `hosts` and delete restores the previous string byte for byte.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  addToTrustedHostsRaw,
+  formatTrustedHosts,
+  getTrustedHosts,
+  hasTrustedHost,
+  parseTrustedHosts,
+  removeFromTrustedHostsRaw,
+  setTrustedHosts,
+  TRUSTED_HOSTS_SETTING,
+} from "../windows";
+import { diffInputs, newId } from "./common";
+import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
+import { checked, hostPatternProblem, uniqueList } from "./validation";
+
+export const trustedHostsSchema = z
+  .object({
+    connection: connectionSchema,
+    hosts: uniqueList(checked(hostPatternProblem), "host"),
+    exclusive: z.boolean().optional(),
+  })
+  .strict();
+
+type Inputs = z.infer<typeof trustedHostsSchema>;
+
+export interface TrustedHostsState {
+  connection: Connection;
+  hosts: string[];
+  exclusive: boolean;
+  host: string;
+  /** The whole TrustedHosts string as last read or written. */
+  value: string;
+  owned: {
+    /** Entries this resource appended (non-exclusive). */
+    added: string[];
+    /** Exclusive: the exact string before this resource first wrote it. */
+    previous?: string;
+  };
+  lastApplied: string[];
+  [key: string]: unknown;
+}
+
+export const trustedHostsProvider = {
+  async check(_olds: unknown, news: Record<string, unknown>) {
+    return checkWith(trustedHostsSchema, news, (v: Inputs) => ({
+      connection: withConnectionDefaults(v.connection),
+      hosts: v.hosts,
+      exclusive: v.exclusive ?? false,
+    }));
+  },
+
+  async diff(_id: string, olds: TrustedHostsState, news: Inputs) {
+    return diffInputs(olds, news, ["connection", "hosts", "exclusive"]);
+  },
+
+  async create(inputs: Inputs) {
+    const id = newId("TrustedHosts", inputs.connection);
+    const state = stateFrom(inputs, { added: [] });
+    await applyOrRecord(id, state, (s) => converge(s, undefined));
+    return { id, outs: state };
+  },
+
+  async read(id: string, props: TrustedHostsState) {
+    return onHost(props.connection, async (client, step) => {
+      step.setting = TRUSTED_HOSTS_SETTING;
+      const raw = await getTrustedHosts(client);
+      if (raw.trim() === "") return {}; // cleared out of band: the resource is gone
+      const list = parseTrustedHosts(raw);
+      const hosts = props.exclusive ? list : props.hosts.filter((h) => hasTrustedHost(list, h));
+      const inputs = { connection: props.connection, hosts, exclusive: props.exclusive };
+      return { id, props: { ...props, ...inputs, value: raw }, inputs };
+    });
+  },
+
+  async update(id: string, olds: TrustedHostsState, news: Inputs) {
+    const state = stateFrom(news, olds.owned ?? { added: [] });
+    await applyOrRecord(id, state, (s) => converge(s, olds));
+    return { outs: state };
+  },
+
+  async delete(_id: string, props: TrustedHostsState) {
+    await onHost(props.connection, async (client, step) => {
+      step.setting = TRUSTED_HOSTS_SETTING;
+      if (props.owned?.previous !== undefined) {
+        await setTrustedHosts(client, props.owned.previous, { host: props.host });
+        return;
+      }
+      const raw = await getTrustedHosts(client);
+      const next = removeFromTrustedHostsRaw(raw, props.owned?.added ?? []);
+      if (next !== raw) await setTrustedHosts(client, next, { host: props.host });
+    });
+  },
+};
+
+function stateFrom(inputs: Inputs, owned: TrustedHostsState["owned"]): TrustedHostsState {
+  return {
+    connection: inputs.connection,
+    hosts: inputs.hosts,
+    exclusive: inputs.exclusive ?? false,
+    host: inputs.connection.host,
+    value: "",
+    owned: { ...owned, added: [...owned.added] },
+    lastApplied: [],
+  };
+}
+
+async function converge(state: TrustedHostsState, olds: TrustedHostsState | undefined): Promise<void> {
+  await onHost(state.connection, async (client, step) => {
+    step.setting = TRUSTED_HOSTS_SETTING;
+    const raw = await getTrustedHosts(client);
+    let next: string;
+    if (state.exclusive) {
+      if (state.owned.previous === undefined) state.owned.previous = raw;
+      next = formatTrustedHosts(state.hosts);
+    } else {
+      if (olds?.exclusive && state.owned.previous !== undefined) {
+        // Leaving exclusive mode: what was there before is no longer ours to restore.
+        delete state.owned.previous;
+      }
+      const live = parseTrustedHosts(raw);
+      // Hosts we appended that are no longer wanted go; foreign entries stay.
+      const unwanted = state.owned.added.filter((h) => !state.hosts.some((w) => w.toLowerCase() === h.toLowerCase()));
+      let working = removeFromTrustedHostsRaw(raw, unwanted);
+      state.owned.added = state.owned.added.filter((h) => !unwanted.includes(h) && hasTrustedHost(live, h));
+      const missing = state.hosts.filter((h) => !hasTrustedHost(parseTrustedHosts(working), h));
+      working = addToTrustedHostsRaw(working, missing);
+      state.owned.added.push(...missing);
+      next = working;
+    }
+    if (next !== raw) {
+      await setTrustedHosts(client, next, { host: state.host });
+      state.lastApplied.push(`${TRUSTED_HOSTS_SETTING}: "${raw}" -> "${next}"`);
+    }
+    state.value = next;
+  });
+}
+
+export interface TrustedHostsArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Hosts this WinRM client may authenticate to without Kerberos: names, IPs, `*.domain`, `*`. */
+  hosts: pulumi.Input<pulumi.Input<string>[]>;
+  /** Make TrustedHosts exactly `hosts` (delete restores the previous string). Default false. */
+  exclusive?: pulumi.Input<boolean>;
+}
+
+/** Entries in the WinRM client's TrustedHosts list of one host. */
+export class TrustedHosts extends pulumi.dynamic.Resource {
+  declare public readonly hosts: pulumi.Output<string[]>;
+  declare public readonly exclusive: pulumi.Output<boolean>;
+  /** The whole TrustedHosts string on the host. */
+  declare public readonly value: pulumi.Output<string>;
+  declare public readonly host: pulumi.Output<string>;
+  declare public readonly lastApplied: pulumi.Output<string[]>;
+
+  constructor(name: string, args: TrustedHostsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("TrustedHosts"),
+      name,
+      {
+        connection: secretConnection(args.connection),
+        hosts: args.hosts,
+        exclusive: args.exclusive,
+        value: undefined,
+        host: undefined,
+        owned: undefined,
+        lastApplied: undefined,
+      },
+      opts,
+      TYPE_MODULE,
+      "TrustedHosts",
+    );
+  }
+}

@@ -1,0 +1,78 @@
+// Simulated Windows hosts for the e2e tests, the demo and the benchmarks, and live snapshots of their state
+// taken the way an outside observer would: through WinRMClient reads (full WSMan
+// config Get, and a recursive StdRegProv walk of HKLM), never through resource outputs.
+import { WinRMClient } from "../provider/src/winrm";
+import { SimHost, startHost } from "../simulator/src";
+
+export const ADMIN = { name: "admin", password: "Adm1n!sim-P4ss" };
+
+export interface FleetHost {
+  sim: SimHost;
+  fqdn: string;
+  port: number;
+  /** The resources' `connection` input for this host (NTLM over HTTP, encrypted). */
+  connection: { host: string; port: number; user: string; password: string };
+  client(): WinRMClient;
+}
+
+export async function startFleet(fqdns: string[], opts: { set?: Record<string, string> } = {}): Promise<FleetHost[]> {
+  return Promise.all(fqdns.map((fqdn) => startFleetHost(fqdn, opts)));
+}
+
+export async function startFleetHost(fqdn: string, opts: { set?: Record<string, string>; stateFile?: string } = {}): Promise<FleetHost> {
+  const sim = await startHost({
+    hostname: fqdn,
+    http: "127.0.0.1:0",
+    users: [{ ...ADMIN, admin: true }, { name: "operator", password: "0perator!sim", admin: false }],
+    set: opts.set,
+    stateFile: opts.stateFile,
+  });
+  const port = Number(new URL(sim.httpUrl!).port);
+  const connection = { host: "127.0.0.1", port, user: ADMIN.name, password: ADMIN.password };
+  return {
+    sim,
+    fqdn,
+    port,
+    connection,
+    client: () => new WinRMClient({ host: "127.0.0.1", port, auth: "ntlm", username: ADMIN.name, password: ADMIN.password }),
+  };
+}
+
+export async function stopFleet(hosts: FleetHost[] | undefined): Promise<void> {
+  await Promise.all((hosts ?? []).map((h) => h.sim.stop()));
+}
+
+const CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config";
+const STDREGPROV = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv";
+const HKLM = 2147483650;
+
+const asArray = (v: unknown): unknown[] => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]);
+
+/** The full WSMan config tree and HKLM, read live over WinRM. */
+export async function liveSnapshot(host: FleetHost): Promise<{ config: unknown; registry: Record<string, Record<string, unknown>> }> {
+  const client = host.client();
+  try {
+    const config = await client.get(CONFIG_URI);
+    const registry: Record<string, Record<string, unknown>> = {};
+    const walk = async (key: string): Promise<void> => {
+      const values = (await client.invoke(STDREGPROV, "EnumValues", { hDefKey: HKLM, sSubKeyName: key })) as Record<string, unknown>;
+      const names = asArray(values.sNames).map(String);
+      const types = asArray(values.Types).map(Number);
+      const entry: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) entry[names[i]] = await readValue(client, key, names[i], types[i]);
+      registry[key] = entry;
+      const subkeys = (await client.invoke(STDREGPROV, "EnumKey", { hDefKey: HKLM, sSubKeyName: key })) as Record<string, unknown>;
+      for (const sub of asArray(subkeys.sNames).map(String).sort()) await walk(key === "" ? sub : `${key}\\${sub}`);
+    };
+    await walk("");
+    return { config, registry };
+  } finally {
+    await client.close();
+  }
+}
+
+async function readValue(client: WinRMClient, key: string, name: string, type: number): Promise<unknown> {
+  const method = type === 4 ? "GetDWORDValue" : type === 7 ? "GetMultiStringValue" : "GetStringValue";
+  const out = (await client.invoke(STDREGPROV, method, { hDefKey: HKLM, sSubKeyName: key, sValueName: name })) as Record<string, unknown>;
+  return { type, value: type === 4 ? out.uValue : out.sValue };
+}

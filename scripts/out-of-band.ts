@@ -1,0 +1,75 @@
+// Out-of-band reads and changes on a simulated host, made the way an admin, a GPO
+// refresh or another tool would: over WinRM (WS-Transfer and StdRegProv), not
+// through this project's resources or the simulator's internals.
+import { WinRMClient } from "../provider/src/winrm";
+import type { FleetHost } from "./fleet";
+
+const CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config";
+const STDREGPROV = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv";
+const HKLM = 2147483650;
+
+const rootName = (path: string): string => {
+  const last = path.split("/").pop()!;
+  return last.charAt(0).toUpperCase() + last.slice(1);
+};
+const asArray = (v: unknown): unknown[] => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]);
+
+async function using<T>(host: FleetHost, fn: (c: WinRMClient) => Promise<T>): Promise<T> {
+  const c = host.client();
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+async function call(c: WinRMClient, method: string, input: Record<string, string | number>): Promise<Record<string, unknown>> {
+  const out = (await c.invoke(STDREGPROV, method, { hDefKey: HKLM, ...input })) as Record<string, unknown>;
+  const rv = Number(out.ReturnValue);
+  if (rv !== 0 && rv !== 2) throw new Error(`${method} ${JSON.stringify(input)} returned ${rv}`);
+  return out;
+}
+
+export function oob(host: FleetHost) {
+  return {
+    /** A WSMan config value, e.g. config("client/auth", "CredSSP"). */
+    config: (path: string, element: string) =>
+      using(host, async (c) => String(((await c.get(`${CONFIG}/${path}`)) as Record<string, unknown>)[element] ?? "")),
+    setConfig: (path: string, element: string, value: string) =>
+      using(host, async (c) => {
+        const uri = `${CONFIG}/${path}`;
+        await c.put(uri, `<cfg:${rootName(path)} xmlns:cfg="${uri}"><cfg:${element}>${value}</cfg:${element}></cfg:${rootName(path)}>`);
+      }),
+    dword: (key: string, name: string) =>
+      using(host, async (c) => {
+        const out = await call(c, "GetDWORDValue", { sSubKeyName: key, sValueName: name });
+        return Number(out.ReturnValue) === 0 ? Number(out.uValue) : undefined;
+      }),
+    /** REG_SZ values of a key by name, in numeric name order. */
+    entries: (key: string) =>
+      using(host, async (c) => {
+        const out = await call(c, "EnumValues", { sSubKeyName: key });
+        const names = asArray(out.sNames).map(String).sort((a, b) => Number(a) - Number(b));
+        const result: Record<string, string> = {};
+        for (const name of names) {
+          const v = await call(c, "GetStringValue", { sSubKeyName: key, sValueName: name });
+          result[name] = String(v.sValue);
+        }
+        return result;
+      }),
+    setString: (key: string, name: string, value: string) =>
+      using(host, async (c) => {
+        await call(c, "CreateKey", { sSubKeyName: key });
+        await call(c, "SetStringValue", { sSubKeyName: key, sValueName: name, sValue: value });
+      }),
+    setDword: (key: string, name: string, value: number) =>
+      using(host, async (c) => {
+        await call(c, "CreateKey", { sSubKeyName: key });
+        await call(c, "SetDWORDValue", { sSubKeyName: key, sValueName: name, uValue: value });
+      }),
+    deleteValue: (key: string, name: string) =>
+      using(host, async (c) => {
+        await call(c, "DeleteValue", { sSubKeyName: key, sValueName: name });
+      }),
+  };
+}

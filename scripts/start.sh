@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm start`: the main job — the double-hop demo on three simulated hosts. Does its
+# own setup first (npm ci, tsc, the Pulumi CLI), like `npm test`.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+ensure_build
+ensure_pulumi >/dev/null
+ensure_node_path
+exec node "$ROOT/dist/scripts/demo.js" "$@"
