@@ -4,7 +4,8 @@ import { credSSPServerProvider } from "./resources/credssp-server";
 import { delegationPolicyProvider } from "./resources/delegation-policy";
 import { trustedHostsProvider } from "./resources/trusted-hosts";
 
-export { CredSSPServer, CredSSPServerArgs, CredSSPClient, CredSSPClientArgs, DelegationPolicy, DelegationPolicyArgs, TrustedHosts, TrustedHostsArgs, ConnectionArgs } from "./resources";
+export { CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts } from "./resources";
+export type { CredSSPServerArgs, CredSSPClientArgs, DelegationPolicyArgs, TrustedHostsArgs, ConnectionArgs } from "./resources";
 export * from "./winrm";
 
 /**

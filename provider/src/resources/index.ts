@@ -1,5 +1,10 @@
-export { CredSSPServer, CredSSPServerArgs, credSSPServerProvider, credSSPServerSchema } from "./credssp-server";
-export { CredSSPClient, CredSSPClientArgs, credSSPClientProvider, credSSPClientSchema, wsmanSpn } from "./credssp-client";
-export { DelegationPolicy, DelegationPolicyArgs, delegationPolicyProvider, delegationPolicySchema, LIST_PROPERTIES } from "./delegation-policy";
-export { TrustedHosts, TrustedHostsArgs, trustedHostsProvider, trustedHostsSchema } from "./trusted-hosts";
-export { ConnectionArgs, connectionSchema } from "./connection";
+export { CredSSPServer, credSSPServerProvider, credSSPServerSchema } from "./credssp-server";
+export type { CredSSPServerArgs } from "./credssp-server";
+export { CredSSPClient, credSSPClientProvider, credSSPClientSchema, wsmanSpn } from "./credssp-client";
+export type { CredSSPClientArgs } from "./credssp-client";
+export { DelegationPolicy, delegationPolicyProvider, delegationPolicySchema, LIST_PROPERTIES } from "./delegation-policy";
+export type { DelegationPolicyArgs } from "./delegation-policy";
+export { TrustedHosts, trustedHostsProvider, trustedHostsSchema } from "./trusted-hosts";
+export type { TrustedHostsArgs } from "./trusted-hosts";
+export { connectionSchema } from "./connection";
+export type { ConnectionArgs } from "./connection";

@@ -1,0 +1,140 @@
+// Client (initiator) side of NTLMv2 authentication, behaving like a current Windows client:
+// NTLMv2 responses only, extended session security, 128-bit key exchange, and a MIC plus
+// MsvAvFlags whenever the server supplied MsvAvTimestamp (MS-NLMP 3.1.5.1.2).
+
+import { randomBytes } from "node:crypto";
+import { rc4Once } from "../crypto/rc4";
+import { AV_FLAG_MIC_PRESENT, AvId, CLIENT_NEGOTIATE_FLAGS, Flag } from "./constants";
+import { AvPair, avString, decodeAvPairs, encodeAvPairs, findAv } from "./av-pairs";
+import { NtlmError } from "./errors";
+import {
+  buildClientBlob,
+  computeMic,
+  fileTime,
+  lmv2Response,
+  ntowfv2,
+  ntProofStr,
+  sessionBaseKey,
+} from "./keys";
+import { AUTH_MIC_OFFSET, decodeChallenge, encodeAuthenticate, encodeNegotiate } from "./messages";
+import { NtlmSecuritySession, NtlmSession } from "./session";
+
+export interface NtlmClientOptions {
+  /** "user", "DOMAIN\\user" (split when `domain` is not given) or "user@dns.domain" (sent as is). */
+  username: string;
+  password: string;
+  domain?: string;
+  workstation?: string;
+  /** Test seams: deterministic randomness and clock (client challenge, session key, timestamp). */
+  random?: (size: number) => Buffer;
+  now?: () => Date;
+}
+
+export interface NtlmAuthenticateOptions {
+  /** MsvAvChannelBindings value (see channelBindingsHash) for HTTPS; zeros are sent when absent. */
+  channelBindingsHash?: Buffer;
+  /** Optional SPN for MsvAvTargetName, e.g. "HTTP/host.example". */
+  targetName?: string;
+}
+
+export class NtlmClient {
+  private readonly user: string;
+  private readonly domain: string;
+  private readonly workstation: string;
+  private readonly password: string;
+  private readonly random: (size: number) => Buffer;
+  private readonly now: () => Date;
+  private negotiateMessage?: Buffer;
+
+  constructor(opts: NtlmClientOptions) {
+    let user = opts.username;
+    let domain = opts.domain;
+    const slash = user.indexOf("\\");
+    if (domain === undefined && slash >= 0) {
+      domain = user.slice(0, slash);
+      user = user.slice(slash + 1);
+    }
+    this.user = user;
+    this.domain = domain ?? "";
+    this.workstation = opts.workstation ?? "";
+    this.password = opts.password;
+    this.random = opts.random ?? randomBytes;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  negotiate(): Buffer {
+    // Domain/workstation are not volunteered here (as Windows does): they go in AUTHENTICATE.
+    this.negotiateMessage = encodeNegotiate({ flags: CLIENT_NEGOTIATE_FLAGS, domain: "", workstation: "" });
+    return this.negotiateMessage;
+  }
+
+  authenticate(challengeBytes: Buffer, opts: NtlmAuthenticateOptions = {}): { message: Buffer; session: NtlmSession } {
+    const negotiateMessage = this.negotiateMessage ?? this.negotiate();
+    const challenge = decodeChallenge(challengeBytes);
+    if (!(challenge.flags & Flag.EXTENDED_SESSIONSECURITY)) {
+      throw new NtlmError("NTLM_BAD_MESSAGE", "server did not offer NTLM extended session security");
+    }
+    // Negotiated flags: what we asked for that the server also set. Character set is
+    // whichever the server chose.
+    let flags = (CLIENT_NEGOTIATE_FLAGS & challenge.flags) >>> 0;
+    flags &= ~(Flag.UNICODE | Flag.OEM);
+    flags |= challenge.flags & Flag.UNICODE ? Flag.UNICODE : Flag.OEM;
+    flags >>>= 0;
+
+    const serverPairs = challenge.targetInfo.length ? decodeAvPairs(challenge.targetInfo) : [];
+    const serverTimestamp = findAv(serverPairs, AvId.Timestamp);
+    const withMic = serverTimestamp !== undefined;
+    const timestamp = serverTimestamp ?? fileTime(this.now());
+    const clientPairs = this.clientAvPairs(serverPairs, withMic, opts);
+
+    const clientChallenge = this.random(8);
+    const responseKey = ntowfv2(this.password, this.user, this.domain);
+    const blob = buildClientBlob(timestamp, clientChallenge, encodeAvPairs(clientPairs));
+    const proof = ntProofStr(responseKey, challenge.serverChallenge, blob);
+    const ntResponse = Buffer.concat([proof, blob]);
+    // With MsvAvTimestamp the client MUST send an all-zero LM response (MS-NLMP 3.1.5.1.2).
+    const lmResponse = withMic ? Buffer.alloc(24) : lmv2Response(responseKey, challenge.serverChallenge, clientChallenge);
+
+    // For NTLMv2, KXKEY is the session base key itself.
+    const keyExchangeKey = sessionBaseKey(responseKey, proof);
+    let exportedSessionKey = keyExchangeKey;
+    let encryptedRandomSessionKey: Buffer = Buffer.alloc(0);
+    if (flags & Flag.KEY_EXCH) {
+      exportedSessionKey = this.random(16);
+      encryptedRandomSessionKey = rc4Once(keyExchangeKey, exportedSessionKey);
+    }
+
+    const message = encodeAuthenticate({
+      flags,
+      lmChallengeResponse: lmResponse,
+      ntChallengeResponse: ntResponse,
+      domain: this.domain,
+      user: this.user,
+      workstation: this.workstation,
+      encryptedRandomSessionKey,
+    });
+    if (withMic) {
+      computeMic(exportedSessionKey, negotiateMessage, challengeBytes, message).copy(message, AUTH_MIC_OFFSET);
+    }
+    return { message, session: new NtlmSecuritySession(exportedSessionKey, flags, "client") };
+  }
+
+  /** The server's AV pairs plus our MsvAvFlags / channel bindings / target name. */
+  private clientAvPairs(serverPairs: AvPair[], withMic: boolean, opts: NtlmAuthenticateOptions): AvPair[] {
+    const replaced = new Set<number>([AvId.Flags, AvId.ChannelBindings, AvId.TargetName]);
+    const pairs = serverPairs.filter((p) => !replaced.has(p.id));
+    const serverFlags = findAv(serverPairs, AvId.Flags);
+    let avFlags = serverFlags && serverFlags.length >= 4 ? serverFlags.readUInt32LE(0) : 0;
+    if (withMic) avFlags |= AV_FLAG_MIC_PRESENT;
+    if (avFlags) {
+      const v = Buffer.alloc(4);
+      v.writeUInt32LE(avFlags >>> 0);
+      pairs.push({ id: AvId.Flags, value: v });
+    }
+    const cbt = opts.channelBindingsHash ?? Buffer.alloc(16);
+    if (cbt.length !== 16) throw new RangeError("channelBindingsHash must be 16 bytes");
+    pairs.push({ id: AvId.ChannelBindings, value: cbt });
+    if (opts.targetName) pairs.push({ id: AvId.TargetName, value: avString(opts.targetName) });
+    return pairs;
+  }
+}
