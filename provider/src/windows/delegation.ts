@@ -1,0 +1,248 @@
+// The Credentials Delegation group policies (CredSsp.admx) as the registry holds them
+// under HKLM\SOFTWARE\Policies\Microsoft\Windows\CredentialsDelegation:
+//   <Policy>                         REG_DWORD switch (1 = enabled)
+//   ConcatenateDefaults_<suffix>     REG_DWORD (1 = also allow Windows' built-in list)
+//   <Policy>\1, \2, …                REG_SZ values, one SPN each
+// Entries are owned by many parties (GPOs, Enable-WSManCredSSP, other resources), so
+// every write here touches only the values it names: new entries take the number after
+// the highest existing one (never count+1, which overwrites an entry when there is a
+// gap), and removal renames nothing.
+
+import { VerifyError } from "./errors";
+import { Registry, REG_EXPAND_SZ, REG_SZ } from "./registry";
+import type { WsmanTransport } from "./transport";
+import { CREDENTIALS_DELEGATION_KEY, hklmPath } from "./uris";
+
+/** Each list policy and its ConcatenateDefaults value name. */
+export const DELEGATION_POLICIES = {
+  AllowFreshCredentials: "ConcatenateDefaults_AllowFresh",
+  AllowFreshCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowFreshNTLMOnly",
+  AllowSavedCredentials: "ConcatenateDefaults_AllowSaved",
+  AllowSavedCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowSavedNTLMOnly",
+  AllowDefaultCredentials: "ConcatenateDefaults_AllowDefault",
+  AllowDefCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowDefNTLMOnly",
+} as const;
+
+export type DelegationPolicyName = keyof typeof DELEGATION_POLICIES;
+
+export const DELEGATION_POLICY_NAMES = Object.keys(DELEGATION_POLICIES) as DelegationPolicyName[];
+
+export interface PolicyEntry {
+  /** Registry value name ("1", "2", …). */
+  name: string;
+  /** The SPN it holds, e.g. "wsman/srv01.corp.test". */
+  spn: string;
+}
+
+export interface PolicyState {
+  /** The switch DWORD; undefined when absent. */
+  enabled?: number;
+  /** ConcatenateDefaults_<suffix>; undefined when absent. */
+  concatenateDefaults?: number;
+  /** String entries in numeric name order (gaps kept; non-numeric names last). */
+  entries: PolicyEntry[];
+  /** Whether the list subkey exists at all (it can exist empty). */
+  listKeyExists: boolean;
+}
+
+/** Registry key of a policy's list. */
+export function policyListKey(policy: DelegationPolicyName): string {
+  return `${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
+}
+
+function checkPolicy(policy: string): asserts policy is DelegationPolicyName {
+  if (!Object.prototype.hasOwnProperty.call(DELEGATION_POLICIES, policy)) {
+    throw new RangeError(`unknown delegation policy "${policy}"; expected one of ${DELEGATION_POLICY_NAMES.join(", ")}`);
+  }
+}
+
+const isNumericName = (name: string): boolean => /^\d+$/.test(name);
+
+/** Value names in list order: numeric ascending, then any others in their original order. */
+export function sortEntryNames(names: readonly string[]): string[] {
+  const numeric = names.filter(isNumericName).sort((a, b) => Number(a) - Number(b));
+  return [...numeric, ...names.filter((n) => !isNumericName(n))];
+}
+
+/** The number a new entry takes: one more than the highest numeric name (1 for none). */
+export function nextEntryNumber(names: readonly string[]): number {
+  let highest = 0;
+  for (const name of names) if (isNumericName(name)) highest = Math.max(highest, Number(name));
+  return highest + 1;
+}
+
+const spnKey = (spn: string): string => spn.trim().toLowerCase();
+
+/** Entries whose SPN matches one of `spns`, ignoring case. */
+export function findEntries(entries: readonly PolicyEntry[], spns: readonly string[]): PolicyEntry[] {
+  const wanted = new Set(spns.map(spnKey));
+  return entries.filter((e) => wanted.has(spnKey(e.spn)));
+}
+
+/**
+ * Which values to write to add `spns` to a list: SPNs already present (case-insensitive)
+ * or repeated in the input are skipped; the rest are numbered from after the highest
+ * existing value name. `existingNames` must include every value in the key, of any type.
+ */
+export function planAdditions(
+  existingNames: readonly string[],
+  existingEntries: readonly PolicyEntry[],
+  spns: readonly string[],
+): PolicyEntry[] {
+  const seen = new Set(existingEntries.map((e) => spnKey(e.spn)));
+  let next = nextEntryNumber(existingNames);
+  const plan: PolicyEntry[] = [];
+  for (const spn of spns) {
+    const k = spnKey(spn);
+    if (k.length === 0 || seen.has(k)) continue;
+    seen.add(k);
+    plan.push({ name: String(next++), spn });
+  }
+  return plan;
+}
+
+interface ListRead {
+  entries: PolicyEntry[];
+  /** Every value name in the key, whatever its type (all of them count for numbering). */
+  allNames: string[];
+  exists: boolean;
+}
+
+async function readList(reg: Registry, policy: DelegationPolicyName): Promise<ListRead> {
+  const key = policyListKey(policy);
+  const values = await reg.enumValues(key);
+  if (values === undefined) return { entries: [], allNames: [], exists: false };
+  const types = new Map(values.map((v) => [v.name, v.type]));
+  const entries: PolicyEntry[] = [];
+  for (const name of sortEntryNames(values.map((v) => v.name))) {
+    const type = types.get(name);
+    if (type !== REG_SZ && type !== REG_EXPAND_SZ) continue; // not an SPN entry; left alone
+    const spn = await reg.getString(key, name);
+    if (spn !== undefined) entries.push({ name, spn });
+  }
+  return { entries, allNames: values.map((v) => v.name), exists: true };
+}
+
+/** The switch, ConcatenateDefaults and entries of one policy, read live. */
+export async function readPolicy(t: WsmanTransport, policy: DelegationPolicyName): Promise<PolicyState> {
+  checkPolicy(policy);
+  const reg = new Registry(t);
+  const enabled = await reg.getDword(CREDENTIALS_DELEGATION_KEY, policy);
+  const concatenateDefaults = await reg.getDword(CREDENTIALS_DELEGATION_KEY, DELEGATION_POLICIES[policy]);
+  const list = await readList(reg, policy);
+  const state: PolicyState = { entries: list.entries, listKeyExists: list.exists };
+  if (enabled !== undefined) state.enabled = enabled;
+  if (concatenateDefaults !== undefined) state.concatenateDefaults = concatenateDefaults;
+  return state;
+}
+
+/**
+ * Add SPNs to a policy's list; returns the value names written (empty when every SPN
+ * was already there). Creates the list key when missing. Does not touch the switches.
+ */
+export async function addSpns(t: WsmanTransport, policy: DelegationPolicyName, spns: readonly string[]): Promise<string[]> {
+  checkPolicy(policy);
+  const reg = new Registry(t);
+  const key = policyListKey(policy);
+  const before = await readList(reg, policy);
+  const plan = planAdditions(before.allNames, before.entries, spns);
+  if (plan.length === 0) return [];
+  if (!before.exists) await reg.createKey(key);
+  for (const entry of plan) await reg.setString(key, entry.name, entry.spn);
+
+  const after = await readList(reg, policy);
+  for (const entry of plan) {
+    const found = after.entries.find((e) => e.name === entry.name);
+    if (found?.spn !== entry.spn) throw new VerifyError(hklmPath(key, entry.name), entry.spn, found?.spn);
+  }
+  return plan.map((e) => e.name);
+}
+
+/**
+ * Delete exactly the named values from a policy's list (missing ones are ignored);
+ * returns the names actually deleted. Nothing is renumbered. The list key itself is
+ * deleted only when `deleteKeyIfEmpty` is set and it has no values or subkeys left.
+ */
+export async function removeEntries(
+  t: WsmanTransport,
+  policy: DelegationPolicyName,
+  names: readonly string[],
+  opts: { deleteKeyIfEmpty?: boolean } = {},
+): Promise<string[]> {
+  checkPolicy(policy);
+  const reg = new Registry(t);
+  const key = policyListKey(policy);
+  const removed: string[] = [];
+  for (const name of new Set(names)) {
+    if (await reg.deleteValue(key, name)) removed.push(name);
+  }
+  const left = await reg.enumValues(key);
+  const stillThere = names.filter((n) => left?.some((v) => v.name === n));
+  if (stillThere.length > 0) throw new VerifyError(hklmPath(key, stillThere[0]), null, "still present");
+
+  if (opts.deleteKeyIfEmpty && left !== undefined && left.length === 0) {
+    if ((await reg.deleteKeyIfEmpty(key)) && (await reg.keyExists(key))) {
+      throw new VerifyError(hklmPath(key), null, "key still present");
+    }
+  }
+  return removed;
+}
+
+/**
+ * Delete HKLM\...\CredentialsDelegation itself when nothing is left in it (no switches,
+ * no lists). On a clean Windows host the key does not exist; a caller that created it
+ * calls this after its last removal so that the registry ends as it began.
+ */
+export async function deleteCredentialsDelegationKeyIfEmpty(t: WsmanTransport): Promise<boolean> {
+  return new Registry(t).deleteKeyIfEmpty(CREDENTIALS_DELEGATION_KEY);
+}
+
+/** Whether HKLM\...\CredentialsDelegation exists (to know, before creating anything, whether it was there). */
+export async function credentialsDelegationKeyExists(t: WsmanTransport): Promise<boolean> {
+  return new Registry(t).keyExists(CREDENTIALS_DELEGATION_KEY);
+}
+
+/** For each switch: undefined leaves it alone, null deletes the value, a number sets it. */
+export interface SwitchChange {
+  enabled?: number | null;
+  concatenateDefaults?: number | null;
+}
+
+export interface Switches {
+  enabled?: number;
+  concatenateDefaults?: number;
+}
+
+/** Set or delete a policy's switch DWORDs; returns their previous values and whether anything was written. */
+export async function setSwitches(
+  t: WsmanTransport,
+  policy: DelegationPolicyName,
+  change: SwitchChange,
+): Promise<{ previous: Switches; changed: boolean }> {
+  checkPolicy(policy);
+  const reg = new Registry(t);
+  const targets: Array<[keyof Switches, string, number | null | undefined]> = [
+    ["enabled", policy, change.enabled],
+    ["concatenateDefaults", DELEGATION_POLICIES[policy], change.concatenateDefaults],
+  ];
+  const previous: Switches = {};
+  let changed = false;
+  for (const [field, valueName, want] of targets) {
+    const current = await reg.getDword(CREDENTIALS_DELEGATION_KEY, valueName);
+    if (current !== undefined) previous[field] = current;
+    if (want === undefined) continue;
+    if ((want === null && current === undefined) || want === current) continue;
+    if (want === null) {
+      await reg.deleteValue(CREDENTIALS_DELEGATION_KEY, valueName);
+    } else {
+      if (current === undefined) await reg.createKey(CREDENTIALS_DELEGATION_KEY);
+      await reg.setDword(CREDENTIALS_DELEGATION_KEY, valueName, want);
+    }
+    changed = true;
+    const after = await reg.getDword(CREDENTIALS_DELEGATION_KEY, valueName);
+    if (after !== (want ?? undefined)) {
+      throw new VerifyError(hklmPath(CREDENTIALS_DELEGATION_KEY, valueName), want, after);
+    }
+  }
+  return { previous, changed };
+}

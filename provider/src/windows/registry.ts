@@ -1,0 +1,144 @@
+// The registry of a remote host through WMI's StdRegProv, invoked over WS-Man.
+// StdRegProv reports failure in ReturnValue (a Win32 code) rather than as a SOAP
+// fault. Code 2 (ERROR_FILE_NOT_FOUND) means "no such key or value", which callers
+// need as an ordinary answer; every other non-zero code is an error.
+
+import { RegistryError } from "./errors";
+import type { RegistryInvokeInput, WsmanTransport } from "./transport";
+import { HKLM, STDREGPROV_URI } from "./uris";
+import { child, integer, text, toArray } from "./wsman-values";
+
+/** StdRegProv value type codes (EnumValues `Types`). */
+export const REG_SZ = 1;
+export const REG_EXPAND_SZ = 2;
+export const REG_BINARY = 3;
+export const REG_DWORD = 4;
+export const REG_MULTI_SZ = 7;
+export const REG_QWORD = 11;
+
+export interface RegistryValueInfo {
+  name: string;
+  /** StdRegProv type code (1 REG_SZ, 4 REG_DWORD, 7 REG_MULTI_SZ, …). */
+  type: number;
+}
+
+const NOT_FOUND = 2;
+
+export class Registry {
+  constructor(
+    private readonly transport: WsmanTransport,
+    /** hDefKey; HKLM unless a test or caller wants another hive. */
+    private readonly hive: number = HKLM,
+  ) {}
+
+  /** Names of the subkeys, or undefined when the key does not exist. */
+  async enumKey(key: string): Promise<string[] | undefined> {
+    const out = await this.call("EnumKey", key, undefined, {});
+    if (out === undefined) return undefined;
+    return toArray(child(out, "sNames")).map((n) => text(n) ?? "").filter((n) => n.length > 0);
+  }
+
+  /** Names and types of the values, or undefined when the key does not exist. */
+  async enumValues(key: string): Promise<RegistryValueInfo[] | undefined> {
+    const out = await this.call("EnumValues", key, undefined, {});
+    if (out === undefined) return undefined;
+    const names = toArray(child(out, "sNames")).map((n) => text(n) ?? "");
+    const types = toArray(child(out, "Types")).map((t) => integer(t) ?? 0);
+    // An empty key may come back as an empty <sNames/> element (""), with no Types.
+    if (types.length === 0) return [];
+    return names.map((name, i) => ({ name, type: types[i] ?? 0 }));
+  }
+
+  /** True when the key exists. */
+  async keyExists(key: string): Promise<boolean> {
+    return (await this.enumKey(key)) !== undefined;
+  }
+
+  async getString(key: string, valueName: string): Promise<string | undefined> {
+    const out = await this.call("GetStringValue", key, valueName, { sValueName: valueName });
+    return out === undefined ? undefined : text(child(out, "sValue")) ?? "";
+  }
+
+  async setString(key: string, valueName: string, value: string): Promise<void> {
+    await this.mustCall("SetStringValue", key, valueName, { sValueName: valueName, sValue: value });
+  }
+
+  async getDword(key: string, valueName: string): Promise<number | undefined> {
+    const out = await this.call("GetDWORDValue", key, valueName, { sValueName: valueName });
+    if (out === undefined) return undefined;
+    const value = integer(child(out, "uValue"));
+    // ReturnValue 0 without a number would be a broken host; treat the value as absent rather than guess.
+    return value;
+  }
+
+  async setDword(key: string, valueName: string, value: number): Promise<void> {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(`REG_DWORD ${valueName} must be an integer 0..4294967295, got ${value}`);
+    }
+    await this.mustCall("SetDWORDValue", key, valueName, { sValueName: valueName, uValue: value });
+  }
+
+  async getMultiString(key: string, valueName: string): Promise<string[] | undefined> {
+    const out = await this.call("GetMultiStringValue", key, valueName, { sValueName: valueName });
+    if (out === undefined) return undefined;
+    return toArray(child(out, "sValue")).map((v) => text(v) ?? "");
+  }
+
+  async setMultiString(key: string, valueName: string, values: string[]): Promise<void> {
+    await this.mustCall("SetMultiStringValue", key, valueName, { sValueName: valueName, sValue: values });
+  }
+
+  /** Creates the key and any missing parents; succeeds when it already exists. */
+  async createKey(key: string): Promise<void> {
+    await this.mustCall("CreateKey", key, undefined, {});
+  }
+
+  /** Deletes a key (StdRegProv refuses keys that still have subkeys). False when it did not exist. */
+  async deleteKey(key: string): Promise<boolean> {
+    return (await this.call("DeleteKey", key, undefined, {})) !== undefined;
+  }
+
+  /**
+   * Deletes the key when it has no values and no subkeys; true when it did. Used to
+   * take away keys this project created, without touching keys that hold anything.
+   */
+  async deleteKeyIfEmpty(key: string): Promise<boolean> {
+    const values = await this.enumValues(key);
+    if (values === undefined || values.length > 0) return false;
+    const subkeys = await this.enumKey(key);
+    if (subkeys === undefined || subkeys.length > 0) return false;
+    return this.deleteKey(key);
+  }
+
+  /** Deletes one value. False when it (or its key) did not exist. */
+  async deleteValue(key: string, valueName: string): Promise<boolean> {
+    return (await this.call("DeleteValue", key, valueName, { sValueName: valueName })) !== undefined;
+  }
+
+  /** Invoke; undefined for "not found", the output object for success, RegistryError otherwise. */
+  private async call(
+    method: string,
+    key: string,
+    valueName: string | undefined,
+    extra: RegistryInvokeInput,
+  ): Promise<unknown> {
+    const out = await this.transport.invoke(STDREGPROV_URI, method, {
+      hDefKey: this.hive,
+      sSubKeyName: key,
+      ...extra,
+    });
+    const code = integer(child(out, "ReturnValue"));
+    if (code === undefined) {
+      throw new RegistryError(method, key, valueName, -1);
+    }
+    if (code === 0) return out;
+    if (code === NOT_FOUND) return undefined;
+    throw new RegistryError(method, key, valueName, code);
+  }
+
+  /** Like call, but "not found" is an error too (a write into a missing key). */
+  private async mustCall(method: string, key: string, valueName: string | undefined, extra: RegistryInvokeInput): Promise<void> {
+    const out = await this.call(method, key, valueName, extra);
+    if (out === undefined) throw new RegistryError(method, key, valueName, NOT_FOUND);
+  }
+}

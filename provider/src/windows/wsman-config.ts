@@ -1,0 +1,138 @@
+// The two WSMan settings this project manages, read and written over WS-Transfer
+// Get/Put on the host's own config resources (never by parsing cmdlet output):
+//   Client/Auth/CredSSP and Service/Auth/CredSSP  — the CredSSP role flags;
+//   Client/TrustedHosts                          — the comma-separated trust list.
+// Writes send the same partial bodies Enable-WSManCredSSP / Set-Item send, and are
+// read back afterwards, because a Put that "succeeds" is not proof of the new value.
+
+import { PolicyControlledError, VerifyError, WSMAN_POLICY_CONTROLLED_FAULT } from "./errors";
+import { Registry } from "./registry";
+import type { WsmanTransport } from "./transport";
+import {
+  ALLOW_CREDSSP_POLICY_VALUE,
+  authUriFor,
+  CredSSPRole,
+  hklmPath,
+  WINRM_POLICY_KEYS,
+  WSMAN_CLIENT_URI,
+} from "./uris";
+import { at, bool, text, xmlEscape } from "./wsman-values";
+
+/** The WSMan path of the CredSSP flag for a role, as WSMan:\ and winrm.cmd show it. */
+export function credSSPSettingName(role: CredSSPRole): string {
+  return role === "client" ? "Client/Auth/CredSSP" : "Service/Auth/CredSSP";
+}
+
+export const TRUSTED_HOSTS_SETTING = "Client/TrustedHosts";
+
+/** Current value of the CredSSP flag for a role. */
+export async function getCredSSP(t: WsmanTransport, role: CredSSPRole): Promise<boolean> {
+  const auth = await t.get(authUriFor(role));
+  const value = bool(at(auth, "CredSSP"));
+  if (value === undefined) {
+    throw new VerifyError(credSSPSettingName(role), "true or false", at(auth, "CredSSP"));
+  }
+  return value;
+}
+
+/**
+ * The AllowCredSSP policy value for a role, when Group Policy sets one.
+ * Any type counts: Windows treats the setting as policy-controlled while the value exists.
+ */
+export async function getCredSSPPolicy(t: WsmanTransport, role: CredSSPRole): Promise<number | string | undefined> {
+  const reg = new Registry(t);
+  const key = WINRM_POLICY_KEYS[role];
+  const values = await reg.enumValues(key);
+  const found = values?.find((v) => v.name.toLowerCase() === ALLOW_CREDSSP_POLICY_VALUE.toLowerCase());
+  if (!found) return undefined;
+  const dword = found.type === 4 ? await reg.getDword(key, found.name) : undefined;
+  if (dword !== undefined) return dword;
+  return (found.type === 1 || found.type === 2 ? await reg.getString(key, found.name) : undefined) ?? `type ${found.type}`;
+}
+
+function policyError(role: CredSSPRole, host: string | undefined, cause?: unknown): PolicyControlledError {
+  return new PolicyControlledError(
+    credSSPSettingName(role),
+    hklmPath(WINRM_POLICY_KEYS[role]),
+    ALLOW_CREDSSP_POLICY_VALUE,
+    { host, cause },
+  );
+}
+
+function isPolicyFault(err: unknown): boolean {
+  if (err === null || typeof err !== "object") return false;
+  const e = err as { code?: unknown; wsmanCode?: unknown };
+  return e.code === "WSMAN_FAULT" && Number(e.wsmanCode) === WSMAN_POLICY_CONTROLLED_FAULT;
+}
+
+/** Throw PolicyControlledError (naming the policy key) when Group Policy owns the role's CredSSP flag. */
+export async function assertCredSSPWritable(t: WsmanTransport, role: CredSSPRole, opts: { host?: string } = {}): Promise<void> {
+  if ((await getCredSSPPolicy(t, role)) !== undefined) throw policyError(role, opts.host);
+}
+
+export interface WriteResult<T> {
+  /** The value before this call. */
+  previous: T;
+  /** False when the value was already as requested and nothing was written. */
+  changed: boolean;
+}
+
+/**
+ * Set the CredSSP flag for a role. Refuses up front (PolicyControlledError naming
+ * the policy key) when Group Policy owns it, rather than relying on the host's fault.
+ */
+export async function setCredSSP(
+  t: WsmanTransport,
+  role: CredSSPRole,
+  enabled: boolean,
+  opts: { host?: string } = {},
+): Promise<WriteResult<boolean>> {
+  const previous = await getCredSSP(t, role);
+  if (previous === enabled) return { previous, changed: false };
+  await assertCredSSPWritable(t, role, opts);
+  const uri = authUriFor(role);
+  const body = `<cfg:Auth xmlns:cfg="${uri}"><cfg:CredSSP>${enabled ? "true" : "false"}</cfg:CredSSP></cfg:Auth>`;
+  try {
+    await t.put(uri, body);
+  } catch (err) {
+    if (isPolicyFault(err)) throw policyError(role, opts.host, err);
+    throw err;
+  }
+  const after = await getCredSSP(t, role);
+  if (after !== enabled) throw new VerifyError(credSSPSettingName(role), enabled, after);
+  return { previous, changed: true };
+}
+
+/** Client/TrustedHosts exactly as stored (an absent element reads as ""). */
+export async function getTrustedHosts(t: WsmanTransport): Promise<string> {
+  const client = await t.get(WSMAN_CLIENT_URI);
+  return text(at(client, "TrustedHosts")) ?? "";
+}
+
+/** Replace Client/TrustedHosts with `raw` (Set-Item semantics: the whole string). */
+export async function setTrustedHosts(
+  t: WsmanTransport,
+  raw: string,
+  opts: { host?: string } = {},
+): Promise<WriteResult<string>> {
+  const previous = await getTrustedHosts(t);
+  if (previous === raw) return { previous, changed: false };
+  const body =
+    `<cfg:Client xmlns:cfg="${WSMAN_CLIENT_URI}"><cfg:TrustedHosts>${xmlEscape(raw)}</cfg:TrustedHosts></cfg:Client>`;
+  try {
+    await t.put(WSMAN_CLIENT_URI, body);
+  } catch (err) {
+    // The "Trusted Hosts" WinRM client policy lives under the same key as AllowCredSSP
+    // (values TrustedHosts / TrustedHostsList — unverified names).
+    if (isPolicyFault(err)) {
+      throw new PolicyControlledError(TRUSTED_HOSTS_SETTING, hklmPath(WINRM_POLICY_KEYS.client), "TrustedHostsList", {
+        host: opts.host,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const after = await getTrustedHosts(t);
+  if (after !== raw) throw new VerifyError(TRUSTED_HOSTS_SETTING, raw, after);
+  return { previous, changed: true };
+}

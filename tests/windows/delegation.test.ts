@@ -1,0 +1,165 @@
+import {
+  addSpns,
+  CREDENTIALS_DELEGATION_KEY,
+  credentialsDelegationKeyExists,
+  deleteCredentialsDelegationKeyIfEmpty,
+  DELEGATION_POLICIES,
+  findEntries,
+  nextEntryNumber,
+  planAdditions,
+  policyListKey,
+  readPolicy,
+  removeEntries,
+  setSwitches,
+  sortEntryNames,
+  VerifyError,
+} from "../../provider/src/windows";
+import { FakeHost } from "./support/fake-host";
+
+const FRESH = policyListKey("AllowFreshCredentials");
+
+describe("delegation list numbering (pure)", () => {
+  test("next number follows the highest name, never count+1", () => {
+    expect(nextEntryNumber([])).toBe(1);
+    expect(nextEntryNumber(["1", "3"])).toBe(4);
+    expect(nextEntryNumber(["10", "2"])).toBe(11);
+    expect(nextEntryNumber(["foo", "2"])).toBe(3);
+  });
+
+  test("names sort numerically with gaps kept, non-numeric last", () => {
+    expect(sortEntryNames(["10", "x", "3", "1"])).toEqual(["1", "3", "10", "x"]);
+  });
+
+  test("planAdditions skips SPNs present case-insensitively and repeats in the input", () => {
+    const entries = [
+      { name: "1", spn: "TERMSRV/*" },
+      { name: "3", spn: "wsman/old.corp.test" },
+    ];
+    const plan = planAdditions(["1", "3"], entries, ["WSMAN/OLD.corp.test", "wsman/srv01.corp.test", "WSMAN/srv01.CORP.test"]);
+    expect(plan).toEqual([{ name: "4", spn: "wsman/srv01.corp.test" }]);
+  });
+
+  test("findEntries matches case-insensitively", () => {
+    const entries = [{ name: "2", spn: "wsman/A.corp.test" }];
+    expect(findEntries(entries, ["WSMAN/a.CORP.test"])).toEqual(entries);
+    expect(findEntries(entries, ["wsman/b"])).toEqual([]);
+  });
+
+  test("the six policies map to their ConcatenateDefaults names", () => {
+    expect(DELEGATION_POLICIES).toEqual({
+      AllowFreshCredentials: "ConcatenateDefaults_AllowFresh",
+      AllowFreshCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowFreshNTLMOnly",
+      AllowSavedCredentials: "ConcatenateDefaults_AllowSaved",
+      AllowSavedCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowSavedNTLMOnly",
+      AllowDefaultCredentials: "ConcatenateDefaults_AllowDefault",
+      AllowDefCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowDefNTLMOnly",
+    });
+  });
+});
+
+describe("delegation policy operations (in-memory host)", () => {
+  function seeded(): FakeHost {
+    const host = new FakeHost();
+    host.setValue(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials", 4, 1);
+    host.setValue(FRESH, "1", 1, "TERMSRV/*");
+    host.setValue(FRESH, "3", 1, "wsman/old.corp.test");
+    return host;
+  }
+
+  test("readPolicy returns switches and entries in numeric order with gaps", async () => {
+    const host = seeded();
+    expect(await readPolicy(host, "AllowFreshCredentials")).toEqual({
+      enabled: 1,
+      entries: [
+        { name: "1", spn: "TERMSRV/*" },
+        { name: "3", spn: "wsman/old.corp.test" },
+      ],
+      listKeyExists: true,
+    });
+    expect(await readPolicy(host, "AllowSavedCredentials")).toEqual({ entries: [], listKeyExists: false });
+  });
+
+  test("addSpns writes after the highest name, keeps foreign entries, skips duplicates", async () => {
+    const host = seeded();
+    const written = await addSpns(host, "AllowFreshCredentials", ["WSMAN/old.corp.test", "wsman/srv01.corp.test", "wsman/srv02.corp.test"]);
+    expect(written).toEqual(["4", "5"]);
+    expect(host.value(FRESH, "1")?.value).toBe("TERMSRV/*");
+    expect(host.value(FRESH, "3")?.value).toBe("wsman/old.corp.test");
+    expect(host.value(FRESH, "4")?.value).toBe("wsman/srv01.corp.test");
+    expect(host.value(FRESH, "5")?.value).toBe("wsman/srv02.corp.test");
+    expect(host.value(FRESH, "2")).toBeUndefined();
+    // a second add of the same SPNs writes nothing
+    const writesBefore = host.writes().length;
+    expect(await addSpns(host, "AllowFreshCredentials", ["wsman/SRV01.corp.test"])).toEqual([]);
+    expect(host.writes().length).toBe(writesBefore);
+  });
+
+  test("addSpns creates the list key when missing", async () => {
+    const host = new FakeHost();
+    expect(await addSpns(host, "AllowFreshCredentialsWhenNTLMOnly", ["wsman/10.0.0.5"])).toEqual(["1"]);
+    expect(host.value(policyListKey("AllowFreshCredentialsWhenNTLMOnly"), "1")?.value).toBe("wsman/10.0.0.5");
+  });
+
+  test("addSpns verifies: a host that drops the write gives VerifyError", async () => {
+    const host = seeded();
+    host.dropWrites = true;
+    await expect(addSpns(host, "AllowFreshCredentials", ["wsman/srv01.corp.test"])).rejects.toBeInstanceOf(VerifyError);
+    await expect(addSpns(host, "AllowFreshCredentials", ["wsman/srv01.corp.test"])).rejects.toMatchObject({ code: "WINDOWS_VERIFY" });
+  });
+
+  test("removeEntries deletes only the named values and renames nothing", async () => {
+    const host = seeded();
+    await addSpns(host, "AllowFreshCredentials", ["wsman/srv01.corp.test"]);
+    expect(await removeEntries(host, "AllowFreshCredentials", ["1", "99"])).toEqual(["1"]);
+    expect(host.valueNames(FRESH).sort()).toEqual(["3", "4"]);
+    expect(host.value(FRESH, "4")?.value).toBe("wsman/srv01.corp.test");
+  });
+
+  test("removeEntries deletes the empty key only when asked", async () => {
+    const host = seeded();
+    await removeEntries(host, "AllowFreshCredentials", ["1", "3"]);
+    expect(host.hasKey(FRESH)).toBe(true);
+    await removeEntries(host, "AllowFreshCredentials", [], { deleteKeyIfEmpty: true });
+    expect(host.hasKey(FRESH)).toBe(false);
+
+    const other = seeded();
+    await removeEntries(other, "AllowFreshCredentials", ["1"], { deleteKeyIfEmpty: true });
+    expect(other.hasKey(FRESH)).toBe(true); // "3" remains
+  });
+
+  test("the CredentialsDelegation key is deleted only when empty", async () => {
+    const host = new FakeHost();
+    await addSpns(host, "AllowSavedCredentials", ["wsman/a"]);
+    expect(await credentialsDelegationKeyExists(host)).toBe(true);
+    expect(await deleteCredentialsDelegationKeyIfEmpty(host)).toBe(false); // the list subkey is still there
+    await removeEntries(host, "AllowSavedCredentials", ["1"], { deleteKeyIfEmpty: true });
+    expect(await deleteCredentialsDelegationKeyIfEmpty(host)).toBe(true);
+    expect(await credentialsDelegationKeyExists(host)).toBe(false);
+  });
+
+  test("setSwitches sets, leaves alone (undefined) and deletes (null), returning previous values", async () => {
+    const host = seeded();
+    const r1 = await setSwitches(host, "AllowFreshCredentials", { concatenateDefaults: 1 });
+    expect(r1).toEqual({ previous: { enabled: 1 }, changed: true });
+    expect(host.value(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")?.value).toBe(1);
+    const r2 = await setSwitches(host, "AllowFreshCredentials", { enabled: null });
+    expect(r2).toEqual({ previous: { enabled: 1, concatenateDefaults: 1 }, changed: true });
+    expect(host.value(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBeUndefined();
+    expect(host.value(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")?.value).toBe(1);
+    const r3 = await setSwitches(host, "AllowFreshCredentials", { enabled: null, concatenateDefaults: 1 });
+    expect(r3.changed).toBe(false);
+  });
+
+  test("setSwitches creates the CredentialsDelegation key on a clean host", async () => {
+    const host = new FakeHost();
+    await setSwitches(host, "AllowSavedCredentials", { enabled: 1, concatenateDefaults: 1 });
+    expect(host.value(CREDENTIALS_DELEGATION_KEY, "AllowSavedCredentials")?.value).toBe(1);
+    expect(host.value(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowSaved")?.value).toBe(1);
+  });
+
+  test("an unknown policy name is rejected before any request", async () => {
+    const host = new FakeHost();
+    await expect(readPolicy(host, "AllowEverything" as never)).rejects.toThrow(/unknown delegation policy/);
+    expect(host.calls).toHaveLength(0);
+  });
+});
