@@ -1,0 +1,151 @@
+// WinRMClient: the public face of the wire layer (contract C). It wires endpoint,
+// transport, authenticator and session together and exposes the operations; each
+// operation lives in its own module.
+import { BasicAuthenticator } from "./auth/basic";
+import { NtlmAuthenticator } from "./auth/ntlm";
+import type { Authenticator } from "./auth/authenticator";
+import { makeEndpoint } from "./endpoint";
+import type { Endpoint } from "./endpoint";
+import { enumerateAll } from "./enumerate";
+import { ConfigurationError } from "./errors";
+import { invokeMethod } from "./invoke";
+import type { InvokeInput } from "./invoke";
+import { WsmanSession } from "./session";
+import { runCommand } from "./shell";
+import type { CommandResult } from "./shell";
+import { transferCreate, transferDelete, transferGet, transferPut } from "./transfer";
+import { HttpTransport, normaliseFingerprint } from "./transport";
+import type { WsmanObject } from "./xml";
+
+export interface WinRMClientOptions {
+  host: string;
+  /** Default 5985 (HTTP) / 5986 (HTTPS). */
+  port?: number;
+  https?: boolean;
+  auth: "basic" | "ntlm";
+  /** "DOMAIN\\user", "user@domain" or a local "user". */
+  username: string;
+  password: string;
+  /** Permit Basic over plain HTTP (password in clear text). Never implied. */
+  allowUnencrypted?: boolean;
+  /** PEM CA certificate(s) trusted for the HTTPS listener instead of the system CAs. */
+  caCert?: string;
+  /** SHA-256 fingerprint pin of the HTTPS certificate ("AA:BB:.." or 64 hex digits). */
+  certFingerprint?: string;
+  /** Accept any HTTPS certificate. Only for labs. */
+  insecureSkipVerify?: boolean;
+  /** Per-request timeout (default 60000 ms). */
+  timeoutMs?: number;
+  /** TLS server name (SNI and certificate name check) when it differs from host. */
+  serverName?: string;
+  /** TCP/TLS connect timeout (default min(timeoutMs, 15000) ms). */
+  connectTimeoutMs?: number;
+  /** Retries after connection-level failures, for idempotent requests (default 2). */
+  retries?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_RETRIES = 2;
+
+/** wsman:OperationTimeout: 20 s like Windows, but always under the HTTP timeout. */
+function operationTimeoutFor(timeoutMs: number): number {
+  return Math.max(1, Math.min(20, Math.floor((timeoutMs - 5000) / 1000)));
+}
+
+function validate(o: WinRMClientOptions): void {
+  if (!o || typeof o.host !== "string" || o.host.trim() === "") throw new ConfigurationError("host is required");
+  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)) {
+    throw new ConfigurationError(`port must be an integer 1-65535, got ${String(o.port)}`);
+  }
+  if (o.auth !== "basic" && o.auth !== "ntlm") throw new ConfigurationError(`auth must be "basic" or "ntlm", got "${String(o.auth)}"`);
+  if (typeof o.username !== "string" || o.username === "") throw new ConfigurationError("username is required");
+  if (typeof o.password !== "string") throw new ConfigurationError("password is required");
+  if (o.auth === "basic" && !o.https && o.allowUnencrypted !== true) {
+    throw new ConfigurationError(
+      `refusing Basic authentication over plain HTTP to ${o.host}: the password would travel in clear text. ` +
+        `Use https: true, auth "ntlm" (messages are encrypted), or set allowUnencrypted: true deliberately`,
+    );
+  }
+  if (o.certFingerprint !== undefined && !/^[0-9A-F]{64}$/.test(normaliseFingerprint(o.certFingerprint))) {
+    throw new ConfigurationError("certFingerprint must be a SHA-256 fingerprint: 64 hex digits, colons optional");
+  }
+  for (const [name, v] of [["timeoutMs", o.timeoutMs], ["connectTimeoutMs", o.connectTimeoutMs]] as const) {
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new ConfigurationError(`${name} must be a positive number`);
+  }
+  if (o.retries !== undefined && (!Number.isInteger(o.retries) || o.retries < 0)) {
+    throw new ConfigurationError("retries must be a non-negative integer");
+  }
+}
+
+export class WinRMClient {
+  readonly endpoint: Endpoint;
+  private readonly transport: HttpTransport;
+  private readonly authenticator: Authenticator;
+  private readonly session: WsmanSession;
+
+  constructor(options: WinRMClientOptions) {
+    validate(options);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.endpoint = makeEndpoint(options.host.trim(), options.https ? "https" : "http", options.port);
+    this.transport = new HttpTransport(this.endpoint, {
+      tls: {
+        caCert: options.caCert,
+        certFingerprint: options.certFingerprint,
+        insecureSkipVerify: options.insecureSkipVerify === true,
+        serverName: options.serverName,
+      },
+      connectTimeoutMs: options.connectTimeoutMs ?? Math.min(timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
+      requestTimeoutMs: timeoutMs,
+    });
+    this.authenticator =
+      options.auth === "basic"
+        ? new BasicAuthenticator(this.transport, options.username, options.password)
+        : new NtlmAuthenticator(this.transport, options.username, options.password);
+    this.session = new WsmanSession(
+      this.endpoint,
+      this.authenticator,
+      { retries: options.retries ?? DEFAULT_RETRIES, baseDelayMs: 200, maxDelayMs: 3000 },
+      operationTimeoutFor(timeoutMs),
+    );
+  }
+
+  /** Runs a command in a cmd shell; a non-zero exit code is returned, not thrown. */
+  runCommand(command: string, args?: string[]): Promise<CommandResult> {
+    return runCommand(this.session, command, args ?? []);
+  }
+
+  /** WS-Transfer Get; the root element of the reply as a plain object. */
+  get(resourceUri: string, selectors?: Record<string, string>): Promise<WsmanObject> {
+    return transferGet(this.session, resourceUri, selectors);
+  }
+
+  /** WS-Transfer Put of a (partial) resource element given as XML. */
+  put(resourceUri: string, body: string, selectors?: Record<string, string>): Promise<WsmanObject> {
+    return transferPut(this.session, resourceUri, body, selectors);
+  }
+
+  create(resourceUri: string, body: string, selectors?: Record<string, string>): Promise<WsmanObject> {
+    return transferCreate(this.session, resourceUri, body, selectors);
+  }
+
+  delete(resourceUri: string, selectors?: Record<string, string>): Promise<void> {
+    return transferDelete(this.session, resourceUri, selectors);
+  }
+
+  /** Invokes a WMI method; resolves to the <Method>_OUTPUT element as a plain object. */
+  invoke(resourceUri: string, method: string, input: InvokeInput, selectors?: Record<string, string>): Promise<WsmanObject> {
+    return invokeMethod(this.session, resourceUri, method, input, selectors);
+  }
+
+  /** Enumerates all instances, optionally filtered by a WQL query. */
+  enumerate(resourceUri: string, filter?: string): Promise<WsmanObject[]> {
+    return enumerateAll(this.session, resourceUri, filter);
+  }
+
+  /** Closes the connection; the client cannot be used afterwards. */
+  async close(): Promise<void> {
+    this.authenticator.reset();
+    this.transport.close();
+  }
+}

@@ -1,0 +1,143 @@
+// Typed errors of the WinRM layer (contract C). Callers branch on the stable `code`
+// string, never on the message text, so messages can be improved freely. No message
+// built here ever includes a password: constructors only receive host/port/scheme,
+// server-provided text and certificate facts.
+
+export type Scheme = "http" | "https";
+
+export class WinRMError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A SOAP fault returned by the WS-Management service (HTTP 500 with s:Fault on Windows). */
+export class WSManFaultError extends WinRMError {
+  /** f:WSManFault/@Code, e.g. 2150858793 (operation timeout); NaN-free: 0 when Windows sent none. */
+  readonly wsmanCode: number;
+  /** SOAP subcode value such as "w:TimedOut" (prefix as sent). */
+  readonly subcode?: string;
+  /** f:WSManFault/@Machine. */
+  readonly machine?: string;
+  /** Innermost human-readable fault text (f:Message, else s:Reason/s:Text). */
+  readonly faultMessage: string;
+  /** The WS-Addressing Action of the request that failed. */
+  readonly action?: string;
+  constructor(fields: { wsmanCode: number; subcode?: string; machine?: string; faultMessage: string; action?: string }) {
+    const where = fields.machine ? ` on ${fields.machine}` : "";
+    const sub = fields.subcode ? ` [${fields.subcode}]` : "";
+    super("WSMAN_FAULT", `WS-Management fault ${fields.wsmanCode}${sub}${where}: ${fields.faultMessage}`);
+    this.wsmanCode = fields.wsmanCode;
+    this.subcode = fields.subcode;
+    this.machine = fields.machine;
+    this.faultMessage = fields.faultMessage;
+    this.action = fields.action;
+  }
+}
+
+export type AuthFailureReason = "bad-credentials" | "scheme-not-offered";
+
+/**
+ * The server refused us. "bad-credentials": our scheme was offered and a complete
+ * exchange still ended in 401. "scheme-not-offered": the server's WWW-Authenticate
+ * list does not contain the scheme we were configured for.
+ */
+export class AuthenticationError extends WinRMError {
+  readonly reason: AuthFailureReason;
+  readonly offeredSchemes: string[];
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: Scheme;
+  readonly authScheme: string;
+  constructor(fields: { reason: AuthFailureReason; offeredSchemes: string[]; host: string; port: number; scheme: Scheme; authScheme: string; username?: string }) {
+    const target = `${fields.scheme}://${fields.host}:${fields.port}`;
+    const offered = fields.offeredSchemes.length > 0 ? fields.offeredSchemes.join(", ") : "none";
+    const who = fields.username ? ` for user "${fields.username}"` : "";
+    const message =
+      fields.reason === "bad-credentials"
+        ? `${target} rejected the ${fields.authScheme} credentials${who} (HTTP 401 after a complete ${fields.authScheme} exchange); check user name, domain and password`
+        : `${target} does not offer ${fields.authScheme} authentication (offered: ${offered})`;
+    super("WINRM_AUTH", message);
+    this.reason = fields.reason;
+    this.offeredSchemes = fields.offeredSchemes;
+    this.host = fields.host;
+    this.port = fields.port;
+    this.scheme = fields.scheme;
+    this.authScheme = fields.authScheme;
+  }
+}
+
+export type TransportErrorKind = "dns" | "refused" | "reset" | "tls" | "http";
+
+/** The connection could not be made or broke, or HTTP answered with a non-SOAP error. */
+export class TransportError extends WinRMError {
+  readonly kind: TransportErrorKind;
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: Scheme;
+  /** Subject of the certificate the server presented (TLS failures only). */
+  readonly certSubject?: string;
+  /** SHA-256 fingerprint (AA:BB:.. upper case) of the presented certificate (TLS failures only). */
+  readonly certSha256?: string;
+  /** HTTP status for kind "http". */
+  readonly httpStatus?: number;
+  constructor(fields: {
+    kind: TransportErrorKind; host: string; port: number; scheme: Scheme; detail: string;
+    certSubject?: string; certSha256?: string; httpStatus?: number; cause?: unknown;
+  }) {
+    const target = `${fields.scheme}://${fields.host}:${fields.port}`;
+    const what: Record<TransportErrorKind, string> = {
+      dns: `cannot resolve host name of ${target}`,
+      refused: `connection refused by ${target} (is WinRM listening on port ${fields.port}?)`,
+      reset: `connection to ${target} was closed unexpectedly`,
+      tls: `TLS verification of ${target} failed`,
+      http: `unexpected HTTP response from ${target}`,
+    };
+    const cert = fields.certSubject || fields.certSha256
+      ? ` (certificate subject: ${fields.certSubject ?? "unknown"}; SHA-256 fingerprint: ${fields.certSha256 ?? "unknown"})`
+      : "";
+    super("WINRM_TRANSPORT", `${what[fields.kind]}: ${fields.detail}${cert}`, { cause: fields.cause });
+    this.kind = fields.kind;
+    this.host = fields.host;
+    this.port = fields.port;
+    this.scheme = fields.scheme;
+    this.certSubject = fields.certSubject;
+    this.certSha256 = fields.certSha256;
+    this.httpStatus = fields.httpStatus;
+  }
+}
+
+/** Connecting or waiting for a response took longer than configured. */
+export class TimeoutError extends WinRMError {
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: Scheme;
+  readonly timeoutMs: number;
+  readonly phase: "connect" | "response";
+  constructor(fields: { host: string; port: number; scheme: Scheme; timeoutMs: number; phase: "connect" | "response" }) {
+    const what = fields.phase === "connect" ? "connecting to" : "waiting for a response from";
+    super("WINRM_TIMEOUT", `timed out after ${fields.timeoutMs} ms ${what} ${fields.scheme}://${fields.host}:${fields.port}`);
+    this.host = fields.host;
+    this.port = fields.port;
+    this.scheme = fields.scheme;
+    this.timeoutMs = fields.timeoutMs;
+    this.phase = fields.phase;
+  }
+}
+
+/** The server answered something that is not a valid WS-Management reply to our request. */
+export class ProtocolError extends WinRMError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("WINRM_PROTOCOL", message, options);
+  }
+}
+
+/** Invalid client options, detected at construction. */
+export class ConfigurationError extends WinRMError {
+  constructor(message: string) {
+    super("WINRM_CONFIG", message);
+  }
+}

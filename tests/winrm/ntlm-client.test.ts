@@ -1,0 +1,119 @@
+// WinRMClient with NTLM against an in-test endpoint built on NtlmServer + message
+// encryption: handshake, sealed traffic, connection reuse and re-authentication.
+import { inspect } from "node:util";
+import { X509Certificate } from "node:crypto";
+import { AuthenticationError, WinRMClient } from "../../provider/src/winrm";
+import { channelBindingsHash } from "../../provider/src/winrm/ntlm";
+import { makeTestPki } from "./support/client-pki";
+import { NTLM_DOMAIN, NTLM_PASSWORD, NTLM_USER, startNtlmServer } from "./support/ntlm-test-server";
+import type { NtlmTestServer } from "./support/ntlm-test-server";
+
+const AUTH_URI = "http://schemas.microsoft.com/wbem/wsman/1/config/service/auth";
+let srv: NtlmTestServer | undefined;
+let cli: WinRMClient | undefined;
+
+afterEach(async () => {
+  await cli?.close();
+  await srv?.close();
+  cli = srv = undefined;
+});
+
+function ntlmClient(port: number, extra: Partial<ConstructorParameters<typeof WinRMClient>[0]> = {}): WinRMClient {
+  cli = new WinRMClient({
+    host: "127.0.0.1", port, auth: "ntlm", username: `${NTLM_DOMAIN}\\${NTLM_USER}`, password: NTLM_PASSWORD, timeoutMs: 5000, ...extra,
+  });
+  return cli;
+}
+
+const waitForClose = () => new Promise((r) => setTimeout(r, 50));
+
+describe("NTLM over HTTP (sealed)", () => {
+  test("handshake then sealed request/response; 1 round trip per operation afterwards", async () => {
+    srv = await startNtlmServer();
+    const c = ntlmClient(srv.port);
+    const first = await c.get(AUTH_URI);
+    expect(first.CredSSP).toBe("false");
+    expect(srv.counts).toMatchObject({ negotiate: 1, authenticate: 1, message: 1, total: 3 });
+    for (let i = 0; i < 5; i++) await c.get(AUTH_URI);
+    expect(srv.counts).toMatchObject({ negotiate: 1, authenticate: 1, message: 6, total: 8 });
+    expect(srv.connections).toBe(1);
+    // The server decrypted real envelopes; the wire carried none in clear text.
+    expect(srv.envelopes[0]).toContain("<wsa:Action s:mustUnderstand=\"true\">http://schemas.xmlsoap.org/ws/2004/09/transfer/Get</wsa:Action>");
+    for (const raw of srv.rawBodies) {
+      expect(raw.toString("latin1")).toContain("--Encrypted Boundary");
+      expect(raw.toString("latin1")).not.toContain("Envelope");
+    }
+  });
+
+  test("a user name without domain and a UPN-less local name also authenticate", async () => {
+    srv = await startNtlmServer();
+    const c = ntlmClient(srv.port, { username: NTLM_USER });
+    await expect(c.get(AUTH_URI)).resolves.toBeDefined();
+  });
+
+  test("reconnects and re-authenticates after the server closes the kept-alive connection", async () => {
+    srv = await startNtlmServer();
+    const c = ntlmClient(srv.port);
+    await c.get(AUTH_URI);
+    srv.dropConnections();
+    await waitForClose();
+    await c.put(AUTH_URI, '<cfg:Auth xmlns:cfg="http://schemas.microsoft.com/wbem/wsman/1/config/service/auth"><cfg:CredSSP>true</cfg:CredSSP></cfg:Auth>');
+    expect(srv.connections).toBe(2);
+    expect(srv.counts).toMatchObject({ negotiate: 2, authenticate: 2, message: 2, anonymous: 0 });
+  });
+
+  test("a 401 mid-session triggers one transparent re-authentication and resend", async () => {
+    srv = await startNtlmServer();
+    const c = ntlmClient(srv.port);
+    await c.get(AUTH_URI);
+    srv.forgetContexts();
+    await c.get(AUTH_URI);
+    expect(srv.counts).toMatchObject({ negotiate: 2, authenticate: 2, message: 2, anonymous: 1 });
+    expect(srv.connections).toBe(1);
+  });
+
+  test("wrong password: bad-credentials after a complete handshake, password not in the error", async () => {
+    srv = await startNtlmServer();
+    const c = ntlmClient(srv.port, { password: "wrong-Secret-9" });
+    const err = (await c.get(AUTH_URI).catch((e: unknown) => e)) as AuthenticationError;
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(err.reason).toBe("bad-credentials");
+    expect(err.offeredSchemes).toEqual(["Negotiate"]);
+    expect(srv.counts.message).toBe(0);
+    expect(`${err.message}${inspect(err)}`).not.toContain("wrong-Secret-9");
+    expect(inspect(c, { depth: 10, showHidden: true })).not.toContain("wrong-Secret-9");
+  });
+
+  test("operations are serialised on one connection even when started concurrently", async () => {
+    srv = await startNtlmServer();
+    const c = ntlmClient(srv.port);
+    const results = await Promise.all([1, 2, 3, 4].map(() => c.get(AUTH_URI)));
+    expect(results.every((r) => r.CredSSP === "false")).toBe(true);
+    expect(srv.counts).toMatchObject({ negotiate: 1, authenticate: 1, message: 4 });
+    expect(srv.connections).toBe(1);
+  });
+});
+
+describe("NTLM over HTTPS (channel bindings, no sealing)", () => {
+  const pki = makeTestPki();
+  const certDer = new X509Certificate(pki.serverCert).raw;
+
+  test("authenticates with channel bindings of the presented certificate and sends plain SOAP", async () => {
+    srv = await startNtlmServer({ tls: { key: pki.serverKey, cert: pki.serverCert }, expectedChannelBindingsHash: channelBindingsHash(certDer) });
+    const c = ntlmClient(srv.port, { https: true, caCert: pki.caPem });
+    expect((await c.get(AUTH_URI)).Basic).toBe("true");
+    await c.get(AUTH_URI);
+    expect(srv.counts).toMatchObject({ negotiate: 1, authenticate: 1, message: 2 });
+    expect(srv.rawBodies[0].toString("utf8")).toContain("<s:Envelope");
+  });
+
+  test("bindings for a different certificate (a relaying middlebox) are refused", async () => {
+    const other = makeTestPki();
+    const otherDer = new X509Certificate(other.serverCert).raw;
+    srv = await startNtlmServer({ tls: { key: pki.serverKey, cert: pki.serverCert }, expectedChannelBindingsHash: channelBindingsHash(otherDer) });
+    const c = ntlmClient(srv.port, { https: true, caCert: pki.caPem });
+    const err = (await c.get(AUTH_URI).catch((e: unknown) => e)) as AuthenticationError;
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(err.reason).toBe("bad-credentials");
+  });
+});
