@@ -24,8 +24,7 @@ export function doubleHop(s: DoubleHopSettings) {
   const trusted = new TrustedHosts("ws01-trusts-srv01", { connection: s.ws01.connection, hosts: [s.srv01.fqdn] });
 
   return {
-    summary: pulumi.interpolate`${s.ws01.fqdn} may delegate fresh credentials to ${spn} (Kerberos and NTLM-only); ` +
-      `${s.srv01.fqdn} accepts CredSSP; ${s.ws01.fqdn} trusts ${s.srv01.fqdn}`,
+    summary: pulumi.interpolate`${s.ws01.fqdn} may delegate fresh credentials to ${spn} (Kerberos and NTLM-only); ${s.srv01.fqdn} accepts CredSSP (${server.enabled}); ${s.ws01.fqdn} offers it (${client.enabled}) and trusts ${trusted.hosts}`,
     srv01CredSSP: server.enabled,
     ws01CredSSP: client.enabled,
     ws01AllowFresh: policy.allowFreshCredentials,

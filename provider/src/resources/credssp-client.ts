@@ -9,6 +9,7 @@ import { credSSPSettingName, getCredSSP, readPolicy, setCredSSP } from "../windo
 import { diffInputs, newId } from "./common";
 import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
+import { OwnedKeys, releaseKeys } from "./key-ownership";
 import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
 import { checked, hostPatternProblem, ipDelegationWarning, isIpAddress, uniqueList } from "./validation";
 
@@ -33,7 +34,7 @@ export interface CredSSPClientState {
   host: string;
   /** The SPNs this resource wants in AllowFreshCredentials. */
   spns: string[];
-  owned: { credSSP?: { previous: boolean }; list: OwnedList };
+  owned: { credSSP?: { previous: boolean }; list: OwnedList; keys: OwnedKeys };
   lastApplied: string[];
   [key: string]: unknown;
 }
@@ -63,10 +64,10 @@ export const credSSPClientProvider = {
       enabled: false,
       host: c.host,
       spns: inputs.delegateComputers.map(wsmanSpn),
-      owned: { list: emptyOwnedList(POLICY) },
+      owned: { list: emptyOwnedList(POLICY), keys: {} },
       lastApplied: [],
     };
-    await applyOrRecord(id, state, (s) => converge(s, true));
+    await applyOrRecord(id, state, inputs, (s) => converge(s, true));
     return { id, outs: state };
   },
 
@@ -92,16 +93,17 @@ export const credSSPClientProvider = {
       host: news.connection.host,
       delegateComputers: news.delegateComputers,
       spns: news.delegateComputers.map(wsmanSpn),
-      owned: { ...olds.owned, list: olds.owned?.list ?? emptyOwnedList(POLICY) },
+      owned: { ...olds.owned, list: olds.owned?.list ?? emptyOwnedList(POLICY), keys: olds.owned?.keys ?? {} },
       lastApplied: [],
     };
-    await applyOrRecord(id, state, (s) => converge(s, olds.owned?.list === undefined));
+    await applyOrRecord(id, state, news, (s) => converge(s, olds.owned?.list === undefined));
     return { outs: state };
   },
 
   async delete(_id: string, props: CredSSPClientState) {
     await onHost(props.connection, async (client, step) => {
       if (props.owned?.list) await releaseList(client, props.owned.list, step);
+      await releaseKeys(client, props.owned?.keys ?? {});
       const prior = props.owned?.credSSP;
       step.setting = SETTING;
       if (prior !== undefined && (await getCredSSP(client, "client")) === true) {
@@ -120,7 +122,8 @@ async function converge(state: CredSSPClientState, fresh: boolean): Promise<void
       state.lastApplied.push(`${SETTING}: ${flag.previous} -> true`);
     }
     state.enabled = true;
-    await applyList(client, state.owned.list, { spns: state.spns, concatenateDefaults: 1, exclusive: false }, fresh, step, state.lastApplied);
+    const want = { spns: state.spns, concatenateDefaults: 1, exclusive: false } as const;
+    await applyList(client, state.owned.list, want, fresh, step, state.lastApplied, state.owned.keys);
   });
 }
 

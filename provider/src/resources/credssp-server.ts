@@ -43,7 +43,7 @@ export const credSSPServerProvider = {
     const c = inputs.connection;
     const id = newId("CredSSPServer", c);
     const state: CredSSPServerState = { connection: c, enabled: false, host: c.host, owned: {}, lastApplied: [] };
-    await applyOrRecord(id, state, (s) => ensureEnabled(s));
+    await applyOrRecord(id, state, inputs, (s) => ensureEnabled(s));
     return { id, outs: state };
   },
 
@@ -58,7 +58,7 @@ export const credSSPServerProvider = {
 
   async update(id: string, olds: CredSSPServerState, news: Inputs) {
     const state: CredSSPServerState = { ...olds, connection: news.connection, host: news.connection.host, lastApplied: [] };
-    await applyOrRecord(id, state, (s) => ensureEnabled(s));
+    await applyOrRecord(id, state, news, (s) => ensureEnabled(s));
     return { outs: state };
   },
 

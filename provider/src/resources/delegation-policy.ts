@@ -18,6 +18,7 @@ import {
 import { diffInputs, newId } from "./common";
 import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
+import { OwnedKeys, recordKey, releaseKeys } from "./key-ownership";
 import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
 import { checked, ipDelegationWarning, isIpAddress, spnHost, spnProblem, uniqueList } from "./validation";
 
@@ -68,6 +69,8 @@ export interface DelegationPolicyState extends Partial<Record<ListProperty, stri
   host: string;
   owned: {
     lists: Partial<Record<ListProperty, OwnedList>>;
+    /** Registry keys touched: created, or what they held before (key-ownership.ts). */
+    keys: OwnedKeys;
     /** Present when this resource changed AllowEncryptionOracle: the prior DWORD (null = absent). */
     encryptionOracle?: { previous: number | null };
   };
@@ -91,8 +94,8 @@ export const delegationPolicyProvider = {
 
   async create(inputs: Inputs) {
     const id = newId("DelegationPolicy", inputs.connection);
-    const state = stateFrom(inputs, { lists: {} });
-    await applyOrRecord(id, state, (s) => converge(s, undefined));
+    const state = stateFrom(inputs, { lists: {}, keys: {} });
+    await applyOrRecord(id, state, inputs, (s) => converge(s, undefined));
     return { id, outs: state };
   },
 
@@ -128,8 +131,8 @@ export const delegationPolicyProvider = {
   },
 
   async update(id: string, olds: DelegationPolicyState, news: Inputs) {
-    const state = stateFrom(news, olds.owned ?? { lists: {} });
-    await applyOrRecord(id, state, (s) => converge(s, olds));
+    const state = stateFrom(news, olds.owned ?? { lists: {}, keys: {} });
+    await applyOrRecord(id, state, news, (s) => converge(s, olds));
     return { outs: state };
   },
 
@@ -143,6 +146,7 @@ export const delegationPolicyProvider = {
         step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
         await setEncryptionOracle(client, prior.previous);
       }
+      await releaseKeys(client, props.owned?.keys ?? {});
     });
   },
 };
@@ -153,7 +157,7 @@ function stateFrom(inputs: Inputs, owned: DelegationPolicyState["owned"]): Deleg
     concatenateDefaults: inputs.concatenateDefaults ?? true,
     exclusive: inputs.exclusive ?? false,
     host: inputs.connection.host,
-    owned: { ...owned, lists: { ...owned.lists } },
+    owned: { ...owned, lists: { ...owned.lists }, keys: { ...(owned.keys ?? {}) } },
     lastApplied: [],
   };
   for (const prop of LIST_PROPERTY_NAMES) if (inputs[prop] !== undefined) state[prop] = inputs[prop];
@@ -177,10 +181,11 @@ async function converge(state: DelegationPolicyState, olds: DelegationPolicyStat
       const owned = existing ?? emptyOwnedList(LIST_PROPERTIES[prop]);
       state.owned.lists[prop] = owned;
       const want = { spns, concatenateDefaults: state.concatenateDefaults ? 1 : 0, exclusive: state.exclusive } as const;
-      await applyList(client, owned, want, existing === undefined, step, state.lastApplied);
+      await applyList(client, owned, want, existing === undefined, step, state.lastApplied, state.owned.keys);
     }
     if (state.encryptionOracle !== undefined) {
       step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
+      await recordKey(client, state.owned.keys, ENCRYPTION_ORACLE_KEY);
       const result = await setEncryptionOracle(client, ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle]);
       if (result.changed) {
         if (state.owned.encryptionOracle === undefined) state.owned.encryptionOracle = { previous: result.previous ?? null };

@@ -92,17 +92,23 @@ export class PartialApplyError extends Error {
   }
 }
 
-/** Runs an apply step; on failure, hands the engine the state reached so far. */
+/**
+ * Runs an apply step; on failure, hands the engine the state reached so far. The
+ * engine stores those properties as they are, so they must carry the serialised
+ * provider (`__provider`) from the inputs, or later operations cannot load it.
+ */
 export async function applyOrRecord<S extends Record<string, unknown>>(
   id: string,
   state: S,
+  inputs: object,
   apply: (state: S) => Promise<void>,
 ): Promise<S> {
   try {
     await apply(state);
     return state;
   } catch (err) {
-    throw new PartialApplyError(id, state, err instanceof Error ? err : new Error(String(err)));
+    const recorded = { ...state, __provider: (inputs as { __provider?: unknown }).__provider };
+    throw new PartialApplyError(id, recorded, err instanceof Error ? err : new Error(String(err)));
   }
 }
 

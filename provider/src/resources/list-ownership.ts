@@ -6,7 +6,7 @@
 //   - foreign entries it removed under `exclusive`, put back on delete at their name;
 //   - switch DWORDs it changed, with their prior value, restored on delete — unless
 //     entries remain that another owner added after this resource was created;
-//   - whether it created the list key, deleted again on delete once empty.
+//   - the keys it touched (key-ownership.ts), deleted again on delete once empty.
 // Every step updates the record before the next remote write, so a failure part-way
 // leaves a record of exactly what was done (see PartialApplyError).
 import {
@@ -22,6 +22,7 @@ import {
   WsmanTransport,
 } from "../windows";
 import type { Step } from "./connection";
+import { OwnedKeys, recordKey } from "./key-ownership";
 
 /** A switch value before this resource changed it; null = the value was absent. */
 export interface PriorValue {
@@ -38,8 +39,6 @@ export interface OwnedList {
   priorNames: string[];
   /** Switches this resource changed, with what they were before. */
   switches: { enabled?: PriorValue; concatenateDefaults?: PriorValue };
-  /** True when this resource created the list key. */
-  createdKey: boolean;
 }
 
 export interface DesiredList {
@@ -53,7 +52,7 @@ export interface DesiredList {
 const same = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export function emptyOwnedList(policy: DelegationPolicyName): OwnedList {
-  return { policy, added: [], removed: [], priorNames: [], switches: {}, createdKey: false };
+  return { policy, added: [], removed: [], priorNames: [], switches: {} };
 }
 
 /**
@@ -67,9 +66,12 @@ export async function applyList(
   fresh: boolean,
   step: Step,
   changes: string[],
+  keys: OwnedKeys,
 ): Promise<void> {
   const policy = owned.policy;
   step.setting = `HKLM\\${policyListKey(policy)}`;
+  await recordKey(t, keys, CREDENTIALS_DELEGATION_KEY);
+  await recordKey(t, keys, policyListKey(policy));
   const live = await readPolicy(t, policy);
   if (fresh) owned.priorNames = live.entries.map((e) => e.name);
 
@@ -94,13 +96,11 @@ export async function applyList(
   }
 
   for (const spn of want.spns) {
-    if (!live.listKeyExists && !owned.createdKey) owned.createdKey = true; // addSpns creates it next
     const names = await addSpns(t, policy, [spn]);
     for (const name of names) {
       owned.added.push({ name, spn });
       changes.push(`${policy}: added ${name}=${spn}`);
     }
-    live.listKeyExists = true;
   }
 
   step.setting = `HKLM\\${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
@@ -148,17 +148,18 @@ export async function releaseList(t: WsmanTransport, owned: OwnedList, step: Ste
   const remaining = (await readPolicy(t, policy)).entries;
   const laterForeign = remaining.filter((e) => !owned.priorNames.includes(e.name));
   step.setting = `HKLM\\${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
-  if (laterForeign.length === 0) {
-    for (const which of ["enabled", "concatenateDefaults"] as const) {
-      const prior = owned.switches[which];
-      if (prior === undefined) continue;
+  // Everything the list held when we came is gone, and nothing is left: whoever
+  // turned its switches on has taken their entries away, so the switches go too.
+  const orphaned = remaining.length === 0 && owned.priorNames.length > 0;
+  for (const which of ["enabled", "concatenateDefaults"] as const) {
+    const prior = owned.switches[which];
+    if (prior !== undefined && laterForeign.length === 0) {
       await setSwitches(t, policy, { [which]: prior.previous });
-      delete owned.switches[which];
+    } else if (prior === undefined && orphaned) {
+      await setSwitches(t, policy, { [which]: null });
     }
   }
-  if (owned.createdKey) {
-    await removeEntries(t, policy, [], { deleteKeyIfEmpty: true });
-  }
+  owned.switches = {};
 }
 
 /** The SPNs of `wanted` that are live in the list and in force (switch on), in `wanted`'s order. */

@@ -62,7 +62,7 @@ export const trustedHostsProvider = {
   async create(inputs: Inputs) {
     const id = newId("TrustedHosts", inputs.connection);
     const state = stateFrom(inputs, { added: [] });
-    await applyOrRecord(id, state, (s) => converge(s, undefined));
+    await applyOrRecord(id, state, inputs, (s) => converge(s, undefined));
     return { id, outs: state };
   },
 
@@ -80,7 +80,7 @@ export const trustedHostsProvider = {
 
   async update(id: string, olds: TrustedHostsState, news: Inputs) {
     const state = stateFrom(news, olds.owned ?? { added: [] });
-    await applyOrRecord(id, state, (s) => converge(s, olds));
+    await applyOrRecord(id, state, news, (s) => converge(s, olds));
     return { outs: state };
   },
 
