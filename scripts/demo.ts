@@ -97,13 +97,30 @@ async function readAll(fleet: Record<keyof typeof NAMES, FleetHost>): Promise<Ar
   return result;
 }
 
+// The engine warns on every run that it found pulumi-resource-pulumi-nodejs on PATH,
+// which is exactly how this repository lends it the dynamic-provider plugin; that
+// noise is dropped (with its otherwise empty "Diagnostics" heading) unless --verbose.
+const AMBIENT_PLUGIN_WARNING = /using pulumi-resource-pulumi-nodejs from \$PATH/;
+
 function engineOutput(prefix = "│ "): (out: string) => void {
   let pending = "";
+  let held: string[] = []; // headings shown only if something real follows them
   return (out: string) => {
     pending += out;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
-    for (const line of lines) if (line.trim() !== "" || verbose) say(`${prefix}${line}`);
+    for (const raw of lines) {
+      if (!verbose && raw.trim() === "") continue;
+      if (!verbose && AMBIENT_PLUGIN_WARNING.test(raw)) continue;
+      const line = verbose ? raw : raw.replace(/ \d+ warnings?$/, "");
+      if (!verbose && (/^Diagnostics:$/.test(line) || /^\s+pulumi:pulumi:Stack \(.*\):$/.test(line))) {
+        held.push(line);
+        continue;
+      }
+      if (held.length > 0 && /^\s{4,}/.test(line)) for (const h of held) say(`${prefix}${h}`);
+      held = [];
+      say(`${prefix}${line}`);
+    }
   };
 }
 
