@@ -1,0 +1,58 @@
+// Who the simulated host is and which local accounts it has.
+//
+// Like a workgroup Windows machine: the NetBIOS computer name is the first DNS label,
+// upper-cased and cut to 15 characters, and it doubles as the NTLM "domain". An account
+// may be named `user`, `.\user` or `COMPUTER\user` (case-insensitive).
+
+export interface Account {
+  name: string;
+  password: string;
+  admin: boolean;
+}
+
+export class HostIdentity {
+  readonly fqdn: string;
+  /** The `hostname` command's output: the first label, as configured. */
+  readonly shortName: string;
+  readonly netbiosName: string;
+  readonly dnsDomain: string;
+  private readonly accounts: Account[];
+
+  constructor(fqdn: string, users: Array<{ name: string; password: string; admin?: boolean }>) {
+    this.fqdn = fqdn;
+    const [first, ...rest] = fqdn.split(".");
+    this.shortName = first;
+    this.netbiosName = first.toUpperCase().slice(0, 15);
+    this.dnsDomain = rest.join(".");
+    this.accounts = users.map((u) => ({ name: u.name, password: u.password, admin: u.admin === true }));
+  }
+
+  /** Is `domain` (from NTLM or a `DOMAIN\user` name) this machine? */
+  isLocalDomain(domain: string): boolean {
+    const d = domain.toUpperCase();
+    return d === "" || d === "." || d === this.netbiosName || d === this.fqdn.toUpperCase() || d === this.shortName.toUpperCase();
+  }
+
+  /** Find an account by a name as a client writes it: user, .\user, COMPUTER\user, user@host. */
+  findAccount(nameAsGiven: string, domain = ""): Account | undefined {
+    let user = nameAsGiven;
+    let dom = domain;
+    const bs = user.indexOf("\\");
+    if (bs >= 0) {
+      dom = user.slice(0, bs);
+      user = user.slice(bs + 1);
+    } else if (user.includes("@")) {
+      const at = user.lastIndexOf("@");
+      dom = user.slice(at + 1);
+      user = user.slice(0, at);
+    }
+    if (!this.isLocalDomain(dom)) return undefined;
+    const lower = user.toLowerCase();
+    return this.accounts.find((a) => a.name.toLowerCase() === lower);
+  }
+
+  /** `whoami` output: computer\user, lower-case. */
+  whoami(account: Account): string {
+    return `${this.netbiosName}\\${account.name}`.toLowerCase();
+  }
+}
