@@ -26,6 +26,7 @@ import {
   PulumiFn,
   Stack,
 } from "@pulumi/pulumi/automation";
+import { deepEqual } from "../provider/src/resources/common";
 
 /** The checkout's root: the nearest folder above this file whose package.json is ours. */
 export const REPO_ROOT: string = findRepoRoot(__dirname);
@@ -165,20 +166,4 @@ export function plannedChanges(events: EngineEvent[]): PlannedChange[] {
     changes.push({ name: step.urn.split("::").pop() ?? step.urn, type: step.type, op: step.op, properties });
   }
   return changes;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === "object") {
-    return Object.fromEntries(
-      Object.keys(v as object)
-        .sort()
-        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
 }

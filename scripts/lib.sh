@@ -112,3 +112,12 @@ ensure_pywinrm() {
   log "error: the pywinrm conformance tests need Debian's python3-winrm: sudo apt-get install -y python3-winrm"
   return 1
 }
+
+# Everything `npm test` and `npm start` need before they run: packages, the compiled
+# sources, a Pulumi CLI, and the NODE_PATH link for the dynamic-provider plugin.
+ensure_all() {
+  ensure_node_modules
+  ensure_build
+  ensure_pulumi >/dev/null
+  ensure_node_path
+}

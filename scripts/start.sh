@@ -3,8 +3,5 @@
 # own setup first (npm ci, tsc, the Pulumi CLI), like `npm test`.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_node_modules
-ensure_build
-ensure_pulumi >/dev/null
-ensure_node_path
+ensure_all
 exec node "$ROOT/dist/scripts/demo.js" "$@"

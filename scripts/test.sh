@@ -3,10 +3,7 @@
 # Pulumi CLI), then runs every jest suite. Extra arguments go to jest.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-ensure_node_modules
-ensure_build
-ensure_pulumi >/dev/null
-ensure_node_path
+ensure_all
 ensure_pywinrm
 cd "$ROOT"
 log "==> type-checking the tests (tsc -p tsconfig.test.json)"
