@@ -9,12 +9,12 @@ import type { Element as XmlElement } from "@xmldom/xmldom";
 import { childByLocalName, FaultError, NS, WsmanFault } from "./soap";
 
 const invalidContext = (): WsmanFault => ({
-  // ERROR_WSMAN_INVALID_ENUMERATION_CONTEXT-like; WS-Enumeration wsen:InvalidEnumerationContext
+  // ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT (0x8033801B), wsen:InvalidEnumerationContext
   code: "s:Receiver",
   subcode: "n:InvalidEnumerationContext",
-  reason: "The supplied enumeration context is invalid. ",
-  wsmanCode: 2150858802,
-  message: "The enumeration context supplied in the message is not valid. ",
+  reason: "The WS-Enumeration context in the enumeration is not valid. ",
+  wsmanCode: 2150858779,
+  message: "The WS-Enumeration context in the enumeration is not valid. ",
 });
 
 export class Enumerations {

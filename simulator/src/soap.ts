@@ -232,11 +232,11 @@ export const FAULTS = {
     message: "The WS-Management service cannot process the request. The resource URI is not valid or not found. ",
   }),
   actionNotSupported: (action: string): WsmanFault => ({
-    // ERROR_WSMAN_ACTION_NOT_SUPPORTED (0x80338005 family); exact text unverified
+    // ERROR_WSMAN_ACTION_NOT_SUPPORTED (0x80338013); exact text unverified
     code: "s:Sender",
     subcode: "a:ActionNotSupported",
     reason: "The action is not supported by the service. ",
-    wsmanCode: 2150858757,
+    wsmanCode: 2150858771,
     message: `The WS-Management service cannot process the request. The action ${action} is not supported. `,
     action: ACTIONS.addressingFault,
   }),

@@ -382,3 +382,24 @@ describe("identity and state helpers", () => {
     expect(() => state.setConfig("MaxTimeoutms", "-1")).toThrow(expect.objectContaining({ code: "SIM_STATE_VALUE" }));
   });
 });
+
+describe("enumeration", () => {
+  const ENUM = "http://schemas.xmlsoap.org/ws/2004/09/enumeration";
+  const LISTENER = "http://schemas.microsoft.com/wbem/wsman/1/config/listener";
+
+  test("Enumerate without optimisation hands out a context; Pull drains it; a spent context faults", async () => {
+    const e = await s.send({ action: `${ENUM}/Enumerate`, resourceUri: LISTENER, body: `<wsen:Enumerate xmlns:wsen="${ENUM}"/>` });
+    expect(e.status).toBe(200);
+    const ctx = text(e.doc, "EnumerationContext")!;
+    expect(ctx).toMatch(/^uuid:/);
+    const pull = () => s.send({ action: `${ENUM}/Pull`, resourceUri: LISTENER, body: `<wsen:Pull xmlns:wsen="${ENUM}"><wsen:EnumerationContext>${ctx}</wsen:EnumerationContext><wsen:MaxElements>10</wsen:MaxElements></wsen:Pull>` });
+    const p = await pull();
+    expect(p.status).toBe(200);
+    expect(text(p.doc, "Action")).toBe(`${ENUM}/PullResponse`);
+    expect(byLocal(p.doc, "Listener").map((l) => text(l, "Transport"))).toEqual(["HTTP"]);
+    expect(byLocal(p.doc, "EndOfSequence")).toHaveLength(1);
+    const again = await pull();
+    expect(again.status).toBe(500);
+    expect(faultOf(again.doc).code).toBe(2150858779);
+  });
+});
