@@ -158,10 +158,18 @@ describe("resources through the real engine", () => {
     const password = ws01.connection.password;
     // The state as the backend stores it at rest (the Automation API's exportStack
     // shows secrets decrypted, so read the backend's own file).
-    const stored = fs.readFileSync(path.join(engine.backendDir, ".pulumi", "stacks", "e2e-secrets", "dev.json"), "utf8");
-    expect(stored).toContain("connection");
+    const storedState = () => fs.readFileSync(path.join(engine!.backendDir, ".pulumi", "stacks", "e2e-secrets", "dev.json"), "utf8");
+    const SECRET_PASSWORD = /"password":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/g;
+    let stored = storedState();
     expect(stored).not.toContain(password);
-    expect(stored).toMatch(/"password":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/);
+    // inputs and outputs of each of the 4 resources hold it, each time encrypted
+    expect(stored.match(SECRET_PASSWORD)).toHaveLength(8);
+    // A refresh writes what `read` returned (outputs and inputs): still encrypted.
+    const refresh = await engine.stack.refresh();
+    stored = storedState();
+    expect(stored).not.toContain(password);
+    expect(stored.match(SECRET_PASSWORD)).toHaveLength(8);
+    expect(refresh.stdout + refresh.stderr).not.toContain(password);
     // Nothing else leaks it either: the exported deployment marks it secret everywhere it appears.
     const exported = JSON.stringify(await engine.stack.exportStack());
     expect(exported.split(password).length - 1).toBe(exported.split('"plaintext":"\\"' + password).length - 1);
