@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
-import { doubleHop } from "../../examples/double-hop/program";
+import { doubleHop, settingsFromConfig } from "../../examples/double-hop/program";
 import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "../../provider/src";
 import { EngineStack, openStack, plannedChanges } from "../../scripts/engine";
 import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../scripts/fleet";
@@ -66,6 +66,51 @@ describe("resources through the real engine", () => {
     const down = await engine.stack.destroy();
     expect(down.summary.result).toBe("succeeded");
     expect([await liveSnapshot(ws01), await liveSnapshot(srv01)]).toEqual(before);
+  });
+
+  it("the example program, configured through Pulumi config with a secret password, applies and destroys", async () => {
+    hosts = await startFleet([WS01, SRV01]);
+    const [ws01, srv01] = hosts;
+    const before = [await liveSnapshot(ws01), await liveSnapshot(srv01)];
+    engine = await openStack({
+      projectName: "credssp-double-hop",
+      program: async () => doubleHop(settingsFromConfig()),
+      config: {
+        "credssp-double-hop:ws01Fqdn": { value: WS01 },
+        "credssp-double-hop:ws01Address": { value: "127.0.0.1" },
+        "credssp-double-hop:ws01Port": { value: String(ws01.port) },
+        "credssp-double-hop:srv01Fqdn": { value: SRV01 },
+        "credssp-double-hop:srv01Address": { value: "127.0.0.1" },
+        "credssp-double-hop:srv01Port": { value: String(srv01.port) },
+        "credssp-double-hop:user": { value: ws01.connection.user },
+        "credssp-double-hop:password": { value: ws01.connection.password, secret: true },
+      },
+    });
+    const up = await engine.stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    expect(up.outputs.summary.value).toContain(`WSMAN/${SRV01}`);
+    expect(await oob(srv01).config("service/auth", "CredSSP")).toBe("true");
+    expect((await engine.stack.destroy()).summary.result).toBe("succeeded");
+    expect([await liveSnapshot(ws01), await liveSnapshot(srv01)]).toEqual(before);
+  });
+
+  it("an IP address as a delegation target gets a warning explaining the NTLM-only route, not an error", async () => {
+    hosts = await startFleet([WS01]);
+    const [ws01] = hosts;
+    engine = await openStack({
+      projectName: "e2e-ip-warning",
+      program: async () => {
+        new CredSSPClient("by-ip", { connection: ws01.connection, delegateComputers: ["10.20.30.40"] });
+        new DelegationPolicy("spn-by-ip", { connection: ws01.connection, allowFreshCredentials: ["WSMAN/10.20.30.41"] });
+      },
+    });
+    const pv = await engine.stack.preview();
+    expect(pv.changeSummary.create).toBe(3);
+    const text = pv.stdout + pv.stderr;
+    expect(text).toMatch(/delegateComputers: "10\.20\.30\.40" is an IP address/);
+    expect(text).toMatch(/allowFreshCredentials: "WSMAN\/10\.20\.30\.41" is an IP address/);
+    expect(text).toMatch(/AllowFreshCredentialsWhenNTLMOnly/);
+    expect(text).toMatch(/TrustedHosts/);
   });
 
   it("foreign entries survive: values, names, order and numbering gaps", async () => {
