@@ -130,6 +130,17 @@ describe("providers against a simulated host", () => {
     expect(await oob(host).config("client", "TrustedHosts")).toBe("legacy01, LEGACY02");
   });
 
+  it("TrustedHosts switched to exclusive by an update still restores the string it first found", async () => {
+    await oob(host).setConfig("client", "TrustedHosts", "legacy01");
+    const inputs = await checked<any>(trustedHostsProvider, { connection: host.connection, hosts: ["srv01.corp.test"] });
+    const created = await trustedHostsProvider.create(inputs);
+    const exclusive = await checked<any>(trustedHostsProvider, { connection: host.connection, hosts: ["srv02.corp.test"], exclusive: true });
+    const updated = await trustedHostsProvider.update(created.id, created.outs, exclusive);
+    expect(await oob(host).config("client", "TrustedHosts")).toBe("srv02.corp.test");
+    await trustedHostsProvider.delete(created.id, updated.outs as any);
+    expect(await oob(host).config("client", "TrustedHosts")).toBe("legacy01");
+  });
+
   it("a dropped connection mid-create hands the engine the state reached so far", async () => {
     const inputs = await checked<any>(delegationPolicyProvider, {
       connection: host.connection,

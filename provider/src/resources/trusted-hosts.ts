@@ -116,7 +116,10 @@ async function converge(state: TrustedHostsState, olds: TrustedHostsState | unde
     const raw = await getTrustedHosts(client);
     let next: string;
     if (state.exclusive) {
-      if (state.owned.previous === undefined) state.owned.previous = raw;
+      // What to restore on delete: the string as it was without our own additions
+      // (non-empty only when an update switches a resource to exclusive).
+      if (state.owned.previous === undefined) state.owned.previous = removeFromTrustedHostsRaw(raw, state.owned.added);
+      state.owned.added = [];
       next = formatTrustedHosts(state.hosts);
     } else {
       if (olds?.exclusive && state.owned.previous !== undefined) {
