@@ -76,7 +76,7 @@ build_pulumi() {
     return 1
   fi
   local out="$PULUMI_BUILT.partial" n=0
-  log "==> building the Pulumi CLI v$PULUMI_VERSION from its Go module (first run only; about 10 minutes on 2 cores)"
+  log "==> building the Pulumi CLI v$PULUMI_VERSION from its Go module (first run only; about 6-7 minutes on 2 cores)"
   mkdir -p "$(dirname "$PULUMI_BUILT")"
   # -v names each package as it compiles; count them so progress is visible but short.
   (cd "$ROOT/scripts/pulumi-cli" && go build -v -trimpath -mod=readonly \
