@@ -5,7 +5,8 @@ import {
   ENCRYPTED_CONTENT_TYPE,
   isEncryptedContentType,
 } from "../../provider/src/winrm/encryption";
-import { NtlmClient, NtlmError, NtlmServer, NtlmSession } from "../../provider/src/winrm/ntlm";
+import { NtlmClient, NtlmServer, NtlmSession } from "../../provider/src/winrm/ntlm";
+import { expectNtlmError } from "./support/expect-ntlm-error";
 
 const identity = { netbiosDomain: "CORP", netbiosComputer: "SRV01", dnsDomain: "corp.test", dnsComputer: "srv01.corp.test" };
 
@@ -16,16 +17,6 @@ function sessions(): { client: NtlmSession; server: NtlmSession } {
   return { client: session, server: server.authenticate(message).session };
 }
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(NtlmError);
-  expect((caught as NtlmError).code).toBe(code);
-}
 
 const SOAP = Buffer.from('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>é</s:Body></s:Envelope>');
 
@@ -84,14 +75,14 @@ describe("WinRM message encryption", () => {
   it("checks the OriginalContent Length", () => {
     const { client, server } = sessions();
     const body = encryptMessage(client, SOAP).toString("latin1").replace(`Length=${SOAP.length}`, `Length=${SOAP.length + 1}`);
-    expectCode(() => decryptMessage(server, Buffer.from(body, "latin1")), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => decryptMessage(server, Buffer.from(body, "latin1")), "NTLM_BAD_MESSAGE");
   });
 
   it("detects tampering of the sealed payload", () => {
     const { client, server } = sessions();
     const body = encryptMessage(client, SOAP);
     body[body.length - 30] ^= 0x20;
-    expectCode(() => decryptMessage(server, body), "NTLM_INTEGRITY");
+    expectNtlmError(() => decryptMessage(server, body), "NTLM_INTEGRITY");
   });
 
   it("rejects bad framing with NTLM_BAD_MESSAGE", () => {
@@ -105,12 +96,12 @@ describe("WinRM message encryption", () => {
       good.replace("application/octet-stream", "text/plain"),
       good.replace("--Encrypted Boundary--\r\n", ""),
     ];
-    for (const v of variants) expectCode(() => decryptMessage(server, Buffer.from(v, "latin1")), "NTLM_BAD_MESSAGE");
+    for (const v of variants) expectNtlmError(() => decryptMessage(server, Buffer.from(v, "latin1")), "NTLM_BAD_MESSAGE");
     // Signature length field other than 16.
     const buf = Buffer.from(good, "latin1");
     const at = buf.indexOf("application/octet-stream\r\n") + "application/octet-stream\r\n".length;
     buf.writeUInt32LE(12, at);
-    expectCode(() => decryptMessage(server, buf), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => decryptMessage(server, buf), "NTLM_BAD_MESSAGE");
   });
 
   it("accepts part headers without the leading tab", () => {

@@ -6,27 +6,11 @@ import { NtlmClient, NtlmError, NtlmSecuritySession, NtlmServer, NtlmSession } f
 import { encodeNegotiate } from "../../provider/src/winrm/ntlm/messages";
 import { unwrapSpnego } from "../../provider/src/winrm/ntlm";
 import { wrapSpnegoAuth, wrapSpnegoInit } from "../../provider/src/winrm/ntlm/spnego";
+import { expectNtlmError } from "./support/expect-ntlm-error";
 
 const identity = { netbiosDomain: "CORP", netbiosComputer: "SRV01", dnsDomain: "corp.test", dnsComputer: "srv01.corp.test" };
 const PASSWORD = "Tr0ub4dor&3-p@ss";
 const lookup = (user: string) => (user.toLowerCase() === "administrator" ? PASSWORD : undefined);
-
-function expectNtlmError(fn: () => unknown, code: NtlmError["code"], forbidden: string[] = []): NtlmError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(NtlmError);
-  const err = caught as NtlmError;
-  expect(err.code).toBe(code);
-  for (const s of forbidden) {
-    expect(err.message).not.toContain(s);
-    expect(String(err.stack)).not.toContain(s);
-  }
-  return err;
-}
 
 function handshake(opts: { username?: string; password?: string; domain?: string; cbt?: Buffer; expectedCbt?: Buffer } = {}) {
   const client = new NtlmClient({ username: opts.username ?? "Administrator", password: opts.password ?? PASSWORD, domain: opts.domain });
