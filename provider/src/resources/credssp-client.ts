@@ -5,9 +5,10 @@
 // the client flag.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { credSSPSettingName, getCredSSP, readPolicy, setCredSSP } from "../windows";
+import { credSSPSettingName, getCredSSP, readPolicy } from "../windows";
 import { diffInputs, newId } from "./common";
 import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { enableFlag, restoreFlag } from "./credssp-flag";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
 import { OwnedKeys, releaseKeys } from "./key-ownership";
 import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
@@ -104,23 +105,15 @@ export const credSSPClientProvider = {
     await onHost(props.connection, async (client, step) => {
       if (props.owned?.list) await releaseList(client, props.owned.list, step);
       await releaseKeys(client, props.owned?.keys ?? {});
-      const prior = props.owned?.credSSP;
-      step.setting = SETTING;
-      if (prior !== undefined && (await getCredSSP(client, "client")) === true) {
-        await setCredSSP(client, "client", prior.previous, { host: props.host });
-      }
+      await restoreFlag(client, "client", props.owned?.credSSP, props.host, step);
     });
   },
 };
 
 async function converge(state: CredSSPClientState, fresh: boolean): Promise<void> {
   await onHost(state.connection, async (client, step) => {
-    step.setting = SETTING;
-    const flag = await setCredSSP(client, "client", true, { host: state.host });
-    if (flag.changed) {
-      if (state.owned.credSSP === undefined) state.owned.credSSP = { previous: flag.previous };
-      state.lastApplied.push(`${SETTING}: ${flag.previous} -> true`);
-    }
+    const flag = await enableFlag(client, "client", state.owned.credSSP, state.host, step, state.lastApplied);
+    if (flag) state.owned.credSSP = flag;
     state.enabled = true;
     const want = { spns: state.spns, concatenateDefaults: 1, exclusive: false } as const;
     await applyList(client, state.owned.list, want, fresh, step, state.lastApplied, state.owned.keys);

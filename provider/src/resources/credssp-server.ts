@@ -2,10 +2,11 @@
 // Enable-WSManCredSSP -Role Server does. Delete puts back the value found at create.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { credSSPSettingName, getCredSSP, setCredSSP } from "../windows";
+import { credSSPSettingName, getCredSSP } from "../windows";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
 import { diffInputs, newId } from "./common";
 import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { enableFlag, restoreFlag } from "./credssp-flag";
 
 export const credSSPServerSchema = z
   .object({
@@ -63,24 +64,14 @@ export const credSSPServerProvider = {
   },
 
   async delete(_id: string, props: CredSSPServerState) {
-    const prior = props.owned?.credSSP;
-    if (prior === undefined) return; // adopted: it was enabled before us, so it stays
-    await onHost(props.connection, async (client, step) => {
-      step.setting = SETTING;
-      // Only undo our own change: if someone switched it off since, leave it.
-      if ((await getCredSSP(client, "service")) === true) await setCredSSP(client, "service", prior.previous, { host: props.host });
-    });
+    await onHost(props.connection, (client, step) => restoreFlag(client, "service", props.owned?.credSSP, props.host, step));
   },
 };
 
 async function ensureEnabled(state: CredSSPServerState): Promise<void> {
   await onHost(state.connection, async (client, step) => {
-    step.setting = SETTING;
-    const result = await setCredSSP(client, "service", true, { host: state.host });
-    if (result.changed) {
-      if (state.owned.credSSP === undefined) state.owned.credSSP = { previous: result.previous };
-      state.lastApplied.push(`${SETTING}: ${result.previous} -> true`);
-    }
+    const flag = await enableFlag(client, "service", state.owned.credSSP, state.host, step, state.lastApplied);
+    if (flag) state.owned.credSSP = flag;
     state.enabled = true;
   });
 }
