@@ -36,10 +36,3 @@ export function diffInputs(olds: Record<string, any>, news: Record<string, any>,
   const replaces = oldHost !== newHost ? ["connection"] : [];
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
 }
-
-/** Input keys with the engine's bookkeeping removed. */
-export function inputsOf<T extends Record<string, unknown>>(props: T, keys: readonly (keyof T & string)[]): Partial<T> {
-  const out: Partial<T> = {};
-  for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
-  return out;
-}
