@@ -114,10 +114,10 @@ ensure_pywinrm() {
 }
 
 # Everything `npm test` and `npm start` need before they run: packages, the compiled
-# sources, a Pulumi CLI, and the NODE_PATH link for the dynamic-provider plugin.
+# sources and a Pulumi CLI. (Their engine runs go through scripts/engine.ts, which
+# makes the NODE_PATH link itself.)
 ensure_all() {
   ensure_node_modules
   ensure_build
   ensure_pulumi >/dev/null
-  ensure_node_path
 }
