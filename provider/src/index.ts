@@ -6,7 +6,27 @@ import { trustedHostsProvider } from "./resources/trusted-hosts";
 
 export { CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts } from "./resources";
 export type { CredSSPServerArgs, CredSSPClientArgs, DelegationPolicyArgs, TrustedHostsArgs, ConnectionArgs } from "./resources";
-export * from "./winrm";
+// The wire layer's public surface (contract C): the client, its option and value types, its errors.
+export {
+  WinRMClient,
+  WinRMError,
+  WSManFaultError,
+  AuthenticationError,
+  TransportError,
+  TimeoutError,
+  ProtocolError,
+  ConfigurationError,
+} from "./winrm";
+export type {
+  WinRMClientOptions,
+  CommandResult,
+  InvokeInput,
+  WsmanObject,
+  WsmanValue,
+  Scheme,
+  AuthFailureReason,
+  TransportErrorKind,
+} from "./winrm";
 
 /**
  * The provider implementations, by resource kind. The provider object serialised

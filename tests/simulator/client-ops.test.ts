@@ -86,14 +86,14 @@ describe.each(variants)("$name", ({ client: makeClient, transport }) => {
   test("put faults: invalid value and GPO-controlled CredSSP", async () => {
     const ns = `${CONFIG}/service/auth`;
     await expect(c.put(ns, `<cfg:Auth xmlns:cfg="${ns}"><cfg:CredSSP>yes</cfg:CredSSP></cfg:Auth>`)).rejects.toMatchObject({
-      code: "WSMAN_FAULT",
+      code: "WINRM_FAULT",
       wsmanCode: 2150858819,
       machine: "127.0.0.1",
     });
     host.state.registry.set("HKLM", "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service", "AllowCredSSP", "REG_DWORD", 1);
     try {
       await expect(c.put(ns, `<cfg:Auth xmlns:cfg="${ns}"><cfg:CredSSP>true</cfg:CredSSP></cfg:Auth>`)).rejects.toMatchObject({
-        code: "WSMAN_FAULT",
+        code: "WINRM_FAULT",
         wsmanCode: 2150858890,
         faultMessage: expect.stringContaining("cannot be changed because is controlled by policies"),
       });
@@ -128,7 +128,7 @@ describe.each(variants)("$name", ({ client: makeClient, transport }) => {
     const listed = await c.enumerate("http://schemas.microsoft.com/wbem/wsman/1/windows/shell");
     expect(listed.map((s) => s.ShellId)).toContain(shellId);
     await c.delete(SHELL, { ShellId: shellId });
-    await expect(c.delete(SHELL, { ShellId: shellId })).rejects.toMatchObject({ code: "WSMAN_FAULT", wsmanCode: 2150858843 });
+    await expect(c.delete(SHELL, { ShellId: shellId })).rejects.toMatchObject({ code: "WINRM_FAULT", wsmanCode: 2150858843 });
   });
 
   test("enumerate: the listeners", async () => {
@@ -140,7 +140,7 @@ describe.each(variants)("$name", ({ client: makeClient, transport }) => {
   test("non-administrator: access-denied fault", async () => {
     const v = makeClient(host, USER);
     try {
-      await expect(v.get(CONFIG)).rejects.toMatchObject({ code: "WSMAN_FAULT", wsmanCode: 5 });
+      await expect(v.get(CONFIG)).rejects.toMatchObject({ code: "WINRM_FAULT", wsmanCode: 5 });
     } finally {
       await v.close();
     }

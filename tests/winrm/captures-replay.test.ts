@@ -113,7 +113,7 @@ describe("winrs captures via runCommand", () => {
     const err = await c.runCommand("powershell.exe", ["Write-Host", "hi"]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WSManFaultError);
     expect((err as WSManFaultError).wsmanCode).toBe(2147942402);
-    expect((err as WSManFaultError).code).toBe("WSMAN_FAULT");
+    expect((err as WSManFaultError).code).toBe("WINRM_FAULT");
     expect(s.requests.map(actionOf)).toEqual([A.create, A.command, A.delete]);
     expect(s.problems).toEqual([]);
     // The second half of the capture: the same command by full path succeeds.

@@ -75,17 +75,17 @@ describe("WinRM message encryption", () => {
   it("checks the OriginalContent Length", () => {
     const { client, server } = sessions();
     const body = encryptMessage(client, SOAP).toString("latin1").replace(`Length=${SOAP.length}`, `Length=${SOAP.length + 1}`);
-    expectNtlmError(() => decryptMessage(server, Buffer.from(body, "latin1")), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => decryptMessage(server, Buffer.from(body, "latin1")), "WINRM_NTLM_BAD_MESSAGE");
   });
 
   it("detects tampering of the sealed payload", () => {
     const { client, server } = sessions();
     const body = encryptMessage(client, SOAP);
     body[body.length - 30] ^= 0x20;
-    expectNtlmError(() => decryptMessage(server, body), "NTLM_INTEGRITY");
+    expectNtlmError(() => decryptMessage(server, body), "WINRM_NTLM_INTEGRITY");
   });
 
-  it("rejects bad framing with NTLM_BAD_MESSAGE", () => {
+  it("rejects bad framing with WINRM_NTLM_BAD_MESSAGE", () => {
     const { client, server } = sessions();
     const good = encryptMessage(client, SOAP).toString("latin1");
     const variants = [
@@ -96,12 +96,12 @@ describe("WinRM message encryption", () => {
       good.replace("application/octet-stream", "text/plain"),
       good.replace("--Encrypted Boundary--\r\n", ""),
     ];
-    for (const v of variants) expectNtlmError(() => decryptMessage(server, Buffer.from(v, "latin1")), "NTLM_BAD_MESSAGE");
+    for (const v of variants) expectNtlmError(() => decryptMessage(server, Buffer.from(v, "latin1")), "WINRM_NTLM_BAD_MESSAGE");
     // Signature length field other than 16.
     const buf = Buffer.from(good, "latin1");
     const at = buf.indexOf("application/octet-stream\r\n") + "application/octet-stream\r\n".length;
     buf.writeUInt32LE(12, at);
-    expectNtlmError(() => decryptMessage(server, buf), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => decryptMessage(server, buf), "WINRM_NTLM_BAD_MESSAGE");
   });
 
   it("accepts part headers without the leading tab", () => {

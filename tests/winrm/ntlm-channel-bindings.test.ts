@@ -1,7 +1,7 @@
 // MsvAvChannelBindings for HTTPS: RFC 5929 tls-server-end-point inside an RFC 2744
 // gss_channel_bindings_struct, hashed with MD5 (MS-NLMP 2.2.2.1).
 import { createHash } from "node:crypto";
-import { channelBindingsHash, NtlmError } from "../../provider/src/winrm/ntlm";
+import { channelBindingsHash, NtlmMessageError } from "../../provider/src/winrm/ntlm";
 import { certificateBindingHash, gssChannelBindingsStruct } from "../../provider/src/winrm/ntlm/channel-bindings";
 import { CertKind, makeCertDer } from "./support/certs";
 
@@ -35,7 +35,7 @@ describe("channelBindingsHash", () => {
   });
 
   it("rejects something that is not a certificate", () => {
-    expect(() => channelBindingsHash(Buffer.from("not a cert"))).toThrow(NtlmError);
-    expect(() => channelBindingsHash(Buffer.from("3003020101", "hex"))).toThrow(NtlmError);
+    expect(() => channelBindingsHash(Buffer.from("not a cert"))).toThrow(NtlmMessageError);
+    expect(() => channelBindingsHash(Buffer.from("3003020101", "hex"))).toThrow(NtlmMessageError);
   });
 });

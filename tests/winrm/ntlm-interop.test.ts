@@ -81,7 +81,7 @@ describeInterop("ntlm_auth (python) client against NtlmServer", () => {
     await exchange(result.session, 1);
   });
 
-  it("rejects a wrong password with NTLM_AUTH_FAILED and never echoes the password", async () => {
+  it("rejects a wrong password with WINRM_NTLM_AUTH_FAILED and never echoes the password", async () => {
     const srv = server();
     const wrong = "Wrong-Password-42";
     const auth = await handshake(srv, { user: "alice", password: wrong, domain: "CORP" });
@@ -92,7 +92,7 @@ describeInterop("ntlm_auth (python) client against NtlmServer", () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(NtlmError);
-    expect((caught as NtlmError).code).toBe("NTLM_AUTH_FAILED");
+    expect((caught as NtlmError).code).toBe("WINRM_NTLM_AUTH_FAILED");
     expect((caught as NtlmError).message).not.toContain(wrong);
     expect((caught as NtlmError).message).not.toContain(USERS.alice);
   });
@@ -101,7 +101,7 @@ describeInterop("ntlm_auth (python) client against NtlmServer", () => {
     const srv = server();
     const auth = await handshake(srv, { user: "alice", password: USERS.alice, domain: "CORP" });
     auth[72] ^= 0x01; // first MIC byte
-    expect(() => srv.authenticate(auth)).toThrow(expect.objectContaining({ code: "NTLM_AUTH_FAILED" }));
+    expect(() => srv.authenticate(auth)).toThrow(expect.objectContaining({ code: "WINRM_NTLM_AUTH_FAILED" }));
   });
 
   describe("channel bindings (RFC 5929 tls-server-end-point)", () => {
@@ -122,7 +122,7 @@ describeInterop("ntlm_auth (python) client against NtlmServer", () => {
       const other = makeCertDer("rsa-sha256", "evil.example");
       const appData = Buffer.concat([Buffer.from("tls-server-end-point:"), createHash("sha256").update(other).digest()]);
       const auth = await handshake(srv, { user: "alice", password: USERS.alice, domain: "CORP", cbt_app_data: appData.toString("hex") });
-      expect(() => srv.authenticate(auth)).toThrow(expect.objectContaining({ code: "NTLM_AUTH_FAILED" }));
+      expect(() => srv.authenticate(auth)).toThrow(expect.objectContaining({ code: "WINRM_NTLM_AUTH_FAILED" }));
     });
 
     it("accepts a client that sends no bindings even when the server expects some", async () => {

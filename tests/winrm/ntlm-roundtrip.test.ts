@@ -77,32 +77,32 @@ describe("NTLM client/server round trip", () => {
   it("rejects a wrong password without revealing either password", () => {
     const wrong = "not-the-password-%%";
     const { server, message } = handshake({ password: wrong });
-    const err = expectNtlmError(() => server.authenticate(message), "NTLM_AUTH_FAILED", [wrong, PASSWORD]);
+    const err = expectNtlmError(() => server.authenticate(message), "WINRM_NTLM_AUTH_FAILED", [wrong, PASSWORD]);
     expect(err.message).toContain("Administrator");
   });
 
   it("rejects an unknown user", () => {
     const { server, message } = handshake({ username: "mallory" });
-    expectNtlmError(() => server.authenticate(message), "NTLM_AUTH_FAILED", [PASSWORD]);
+    expectNtlmError(() => server.authenticate(message), "WINRM_NTLM_AUTH_FAILED", [PASSWORD]);
   });
 
   it("rejects a MIC that does not verify and a MIC removed from the message", () => {
     const a = handshake();
     const tampered = Buffer.from(a.message);
     tampered[80] ^= 0xff;
-    expectNtlmError(() => a.server.authenticate(tampered), "NTLM_AUTH_FAILED");
+    expectNtlmError(() => a.server.authenticate(tampered), "WINRM_NTLM_AUTH_FAILED");
 
     // Re-encode with a zero MIC while MsvAvFlags still announces one.
     const b = handshake();
     const stripped = encodeAuthenticate({ ...decodeAuthenticate(b.message), mic: Buffer.alloc(16) });
-    expectNtlmError(() => b.server.authenticate(stripped), "NTLM_AUTH_FAILED");
+    expectNtlmError(() => b.server.authenticate(stripped), "WINRM_NTLM_AUTH_FAILED");
   });
 
   it("rejects a tampered negotiate flag (covered by the MIC)", () => {
     const { server, message } = handshake();
     const tampered = Buffer.from(message);
     tampered.writeUInt32LE((tampered.readUInt32LE(60) & ~Flag.SEAL) >>> 0, 60);
-    expectNtlmError(() => server.authenticate(tampered), "NTLM_AUTH_FAILED");
+    expectNtlmError(() => server.authenticate(tampered), "WINRM_NTLM_AUTH_FAILED");
   });
 
   it("verifies channel bindings when the server expects them", () => {
@@ -110,7 +110,7 @@ describe("NTLM client/server round trip", () => {
     const good = handshake({ cbt, expectedCbt: cbt });
     expect(good.server.authenticate(good.message).user).toBe("Administrator");
     const bad = handshake({ cbt: Buffer.alloc(16, 8), expectedCbt: cbt });
-    expectNtlmError(() => bad.server.authenticate(bad.message), "NTLM_AUTH_FAILED");
+    expectNtlmError(() => bad.server.authenticate(bad.message), "WINRM_NTLM_AUTH_FAILED");
     const none = handshake({ expectedCbt: cbt }); // client sends zeros: accepted
     expect(none.server.authenticate(none.message).user).toBe("Administrator");
   });
@@ -118,9 +118,9 @@ describe("NTLM client/server round trip", () => {
   it("allows one authentication per server instance and needs a challenge first", () => {
     const { server, message } = handshake();
     server.authenticate(message);
-    expectNtlmError(() => server.authenticate(message), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => server.authenticate(message), "WINRM_NTLM_BAD_MESSAGE");
     const fresh = new NtlmServer({ identity, lookupPassword: lookup });
-    expectNtlmError(() => fresh.authenticate(message), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => fresh.authenticate(message), "WINRM_NTLM_BAD_MESSAGE");
   });
 
   it("without extended session security: the client refuses, and a session will not seal", () => {
@@ -128,21 +128,21 @@ describe("NTLM client/server round trip", () => {
     const negotiate = encodeNegotiate({ flags: Flag.UNICODE | Flag.NTLM | Flag.SIGN | Flag.SEAL | Flag.TARGET_INFO, domain: "", workstation: "" });
     const challenge = server.challenge(negotiate);
     expect(decodeChallenge(challenge).flags & Flag.EXTENDED_SESSIONSECURITY).toBe(0);
-    expectNtlmError(() => new NtlmClient({ username: "administrator", password: PASSWORD }).authenticate(challenge), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => new NtlmClient({ username: "administrator", password: PASSWORD }).authenticate(challenge), "WINRM_NTLM_BAD_MESSAGE");
     const noEss = new NtlmSecuritySession(Buffer.alloc(16, 1), Flag.SEAL | Flag.SIGN | Flag.NEGOTIATE_128, "client");
-    expectNtlmError(() => noEss.wrap(Buffer.from("x")), "NTLM_INTEGRITY");
+    expectNtlmError(() => noEss.wrap(Buffer.from("x")), "WINRM_NTLM_INTEGRITY");
   });
 
-  it("rejects malformed messages with NTLM_BAD_MESSAGE", () => {
+  it("rejects malformed messages with WINRM_NTLM_BAD_MESSAGE", () => {
     const server = new NtlmServer({ identity, lookupPassword: lookup });
-    expectNtlmError(() => server.challenge(Buffer.from("garbage")), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => server.challenge(Buffer.from("garbage")), "WINRM_NTLM_BAD_MESSAGE");
     const { message } = handshake();
-    expectNtlmError(() => server.challenge(message), "NTLM_BAD_MESSAGE"); // type 3 where 1 expected
+    expectNtlmError(() => server.challenge(message), "WINRM_NTLM_BAD_MESSAGE"); // type 3 where 1 expected
     const s2 = handshake();
     const truncated = s2.message.subarray(0, 100);
-    expectNtlmError(() => s2.server.authenticate(truncated), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => s2.server.authenticate(truncated), "WINRM_NTLM_BAD_MESSAGE");
     const client = new NtlmClient({ username: "a", password: "b" });
-    expectNtlmError(() => client.authenticate(Buffer.alloc(10)), "NTLM_BAD_MESSAGE");
+    expectNtlmError(() => client.authenticate(Buffer.alloc(10)), "WINRM_NTLM_BAD_MESSAGE");
   });
 });
 
@@ -179,7 +179,7 @@ describe("NtlmSession sealing", () => {
     const { client, server } = sessions();
     const w = client.wrap(Buffer.from("transfer 10 to alice"));
     w.sealed[3] ^= 0x01;
-    expectNtlmError(() => server.unwrap(w.sealed, w.signature), "NTLM_INTEGRITY");
+    expectNtlmError(() => server.unwrap(w.sealed, w.signature), "WINRM_NTLM_INTEGRITY");
   });
 
   it("detects a tampered signature and a wrong-length signature", () => {
@@ -187,36 +187,36 @@ describe("NtlmSession sealing", () => {
     const w = client.wrap(Buffer.from("abc"));
     const sig = Buffer.from(w.signature);
     sig[5] ^= 0x80;
-    expectNtlmError(() => server.unwrap(w.sealed, sig), "NTLM_INTEGRITY");
+    expectNtlmError(() => server.unwrap(w.sealed, sig), "WINRM_NTLM_INTEGRITY");
     const { client: c2, server: s2 } = sessions();
     const w2 = c2.wrap(Buffer.from("abc"));
-    expectNtlmError(() => s2.unwrap(w2.sealed, w2.signature.subarray(0, 12)), "NTLM_INTEGRITY");
+    expectNtlmError(() => s2.unwrap(w2.sealed, w2.signature.subarray(0, 12)), "WINRM_NTLM_INTEGRITY");
   });
 
   it("detects replayed and reordered messages", () => {
     const { client, server } = sessions();
     const first = client.wrap(Buffer.from("first"));
     const second = client.wrap(Buffer.from("second"));
-    expectNtlmError(() => server.unwrap(second.sealed, second.signature), "NTLM_INTEGRITY");
+    expectNtlmError(() => server.unwrap(second.sealed, second.signature), "WINRM_NTLM_INTEGRITY");
 
     const fresh = sessions();
     const m = fresh.client.wrap(Buffer.from("once"));
     fresh.server.unwrap(m.sealed, m.signature);
-    expectNtlmError(() => fresh.server.unwrap(m.sealed, m.signature), "NTLM_INTEGRITY");
+    expectNtlmError(() => fresh.server.unwrap(m.sealed, m.signature), "WINRM_NTLM_INTEGRITY");
     void first;
   });
 
   it("a message sealed for one direction does not unseal as the other", () => {
     const { client } = sessions();
     const w = client.wrap(Buffer.from("loopback"));
-    expectNtlmError(() => client.unwrap(w.sealed, w.signature), "NTLM_INTEGRITY");
+    expectNtlmError(() => client.unwrap(w.sealed, w.signature), "WINRM_NTLM_INTEGRITY");
   });
 
   it("sessions from different handshakes do not interoperate", () => {
     const a = sessions();
     const b = sessions();
     const w = a.client.wrap(Buffer.from("to a"));
-    expectNtlmError(() => b.server.unwrap(w.sealed, w.signature), "NTLM_INTEGRITY");
+    expectNtlmError(() => b.server.unwrap(w.sealed, w.signature), "WINRM_NTLM_INTEGRITY");
   });
 });
 

@@ -1,4 +1,4 @@
-import { NtlmClient, NtlmError, NtlmServer, unwrapSpnego, wrapSpnegoResponse } from "../../provider/src/winrm/ntlm";
+import { NtlmClient, NtlmError, NtlmMessageError, NtlmServer, unwrapSpnego, wrapSpnegoResponse } from "../../provider/src/winrm/ntlm";
 import { wrapSpnegoAuth, wrapSpnegoInit } from "../../provider/src/winrm/ntlm/spnego";
 
 const identity = { netbiosDomain: "WORKGROUP", netbiosComputer: "SRV01", dnsDomain: "", dnsComputer: "srv01" };
@@ -48,7 +48,7 @@ describe("SPNEGO helpers", () => {
     const krbOnly = Buffer.from(WINDOWS_INIT);
     // Change the offered mechanism OID's last byte (no longer NTLMSSP).
     krbOnly[krbOnly.indexOf(Buffer.from("2b06010401823702020a", "hex")) + 9] = 0x0b;
-    expect(() => unwrapSpnego(krbOnly)).toThrow(NtlmError);
+    expect(() => unwrapSpnego(krbOnly)).toThrow(NtlmMessageError);
     for (const junk of [Buffer.alloc(0), Buffer.from("hello world"), Buffer.from("a10330", "hex"), Buffer.from("600506032a0304", "hex")]) {
       let caught: unknown;
       try {
@@ -57,7 +57,7 @@ describe("SPNEGO helpers", () => {
         caught = e;
       }
       expect(caught).toBeInstanceOf(NtlmError);
-      expect((caught as NtlmError).code).toBe("NTLM_BAD_MESSAGE");
+      expect((caught as NtlmError).code).toBe("WINRM_NTLM_BAD_MESSAGE");
     }
   });
 

@@ -156,7 +156,7 @@ describe("MS-NLMP 4.2.4.3 messages", () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(NtlmError);
-    expect((caught as NtlmError).code).toBe("NTLM_AUTH_FAILED");
+    expect((caught as NtlmError).code).toBe("WINRM_NTLM_AUTH_FAILED");
     expect((caught as NtlmError).message).not.toContain("Passw0rd");
   });
 

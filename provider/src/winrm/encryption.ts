@@ -2,17 +2,17 @@
 // sealed with the NTLM session and framed as multipart/encrypted. Both the client and the
 // simulator use these, so the layout follows pywinrm/Windows byte for byte.
 
-import { NtlmError } from "./ntlm";
+import { NtlmMessageError } from "./ntlm";
 import type { NtlmSession } from "./ntlm";
+import { SOAP_CONTENT_TYPE } from "./soap";
 
 const BOUNDARY = "--Encrypted Boundary";
 const PROTOCOL = "application/HTTP-SPNEGO-session-encrypted";
-const DEFAULT_INNER_TYPE = "application/soap+xml;charset=UTF-8";
 const SIGNATURE_LENGTH = 16;
 
 export const ENCRYPTED_CONTENT_TYPE = `multipart/encrypted;protocol="${PROTOCOL}";boundary="Encrypted Boundary"`;
 
-export function encryptMessage(session: NtlmSession, plain: Buffer, innerContentType: string = DEFAULT_INNER_TYPE): Buffer {
+export function encryptMessage(session: NtlmSession, plain: Buffer, innerContentType: string = SOAP_CONTENT_TYPE): Buffer {
   const { signature, sealed } = session.wrap(plain);
   const sigLength = Buffer.alloc(4);
   sigLength.writeUInt32LE(signature.length);
@@ -33,8 +33,8 @@ export function encryptMessage(session: NtlmSession, plain: Buffer, innerContent
   ]);
 }
 
-function bad(why: string): NtlmError {
-  return new NtlmError("NTLM_BAD_MESSAGE", `malformed encrypted WinRM message: ${why}`);
+function bad(why: string): NtlmMessageError {
+  return new NtlmMessageError(`malformed encrypted WinRM message: ${why}`);
 }
 
 /** Reads CRLF-terminated header lines starting at `pos`; tolerant of leading tabs/spaces. */

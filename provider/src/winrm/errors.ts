@@ -1,21 +1,24 @@
 // Typed errors of the WinRM layer (contract C). Callers branch on the stable `code`
-// string, never on the message text, so messages can be improved freely. No message
-// built here ever includes a password: constructors only receive host/port/scheme,
-// server-provided text and certificate facts.
+// string, never on the message text, so messages can be improved freely. Every class
+// declares its `name` and a literal `code`; every code of this layer (NTLM's included,
+// ntlm/errors.ts) starts with WINRM_. No message built here ever includes a password:
+// constructors only receive host/port/scheme, server-provided text and certificate facts.
 
 export type Scheme = "http" | "https";
 
-export class WinRMError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/** The base of every error the wire layer throws. */
+export abstract class WinRMError extends Error {
+  abstract readonly code: `WINRM_${string}`;
+  override readonly name: string = "WinRMError";
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = code;
-    this.name = new.target.name;
   }
 }
 
 /** A SOAP fault returned by the WS-Management service (HTTP 500 with s:Fault on Windows). */
 export class WSManFaultError extends WinRMError {
+  override readonly name = "WSManFaultError";
+  readonly code = "WINRM_FAULT";
   /** f:WSManFault/@Code, e.g. 2150858793 (operation timeout); NaN-free: 0 when Windows sent none. */
   readonly wsmanCode: number;
   /** SOAP subcode value such as "w:TimedOut" (prefix as sent). */
@@ -29,7 +32,7 @@ export class WSManFaultError extends WinRMError {
   constructor(fields: { wsmanCode: number; subcode?: string; machine?: string; faultMessage: string; action?: string }) {
     const where = fields.machine ? ` on ${fields.machine}` : "";
     const sub = fields.subcode ? ` [${fields.subcode}]` : "";
-    super("WSMAN_FAULT", `WS-Management fault ${fields.wsmanCode}${sub}${where}: ${fields.faultMessage}`);
+    super(`WS-Management fault ${fields.wsmanCode}${sub}${where}: ${fields.faultMessage}`);
     this.wsmanCode = fields.wsmanCode;
     this.subcode = fields.subcode;
     this.machine = fields.machine;
@@ -46,6 +49,8 @@ export type AuthFailureReason = "bad-credentials" | "scheme-not-offered";
  * list does not contain the scheme we were configured for.
  */
 export class AuthenticationError extends WinRMError {
+  override readonly name = "AuthenticationError";
+  readonly code = "WINRM_AUTH";
   readonly reason: AuthFailureReason;
   readonly offeredSchemes: string[];
   readonly host: string;
@@ -60,7 +65,7 @@ export class AuthenticationError extends WinRMError {
       fields.reason === "bad-credentials"
         ? `${target} rejected the ${fields.authScheme} credentials${who} (HTTP 401 after a complete ${fields.authScheme} exchange); check user name, domain and password`
         : `${target} does not offer ${fields.authScheme} authentication (offered: ${offered})`;
-    super("WINRM_AUTH", message);
+    super(message);
     this.reason = fields.reason;
     this.offeredSchemes = fields.offeredSchemes;
     this.host = fields.host;
@@ -74,6 +79,8 @@ export type TransportErrorKind = "dns" | "refused" | "reset" | "tls" | "http";
 
 /** The connection could not be made or broke, or HTTP answered with a non-SOAP error. */
 export class TransportError extends WinRMError {
+  override readonly name = "TransportError";
+  readonly code = "WINRM_TRANSPORT";
   readonly kind: TransportErrorKind;
   readonly host: string;
   readonly port: number;
@@ -99,7 +106,7 @@ export class TransportError extends WinRMError {
     const cert = fields.certSubject || fields.certSha256
       ? ` (certificate subject: ${fields.certSubject ?? "unknown"}; SHA-256 fingerprint: ${fields.certSha256 ?? "unknown"})`
       : "";
-    super("WINRM_TRANSPORT", `${what[fields.kind]}: ${fields.detail}${cert}`, { cause: fields.cause });
+    super(`${what[fields.kind]}: ${fields.detail}${cert}`, { cause: fields.cause });
     this.kind = fields.kind;
     this.host = fields.host;
     this.port = fields.port;
@@ -112,6 +119,8 @@ export class TransportError extends WinRMError {
 
 /** Connecting or waiting for a response took longer than configured. */
 export class TimeoutError extends WinRMError {
+  override readonly name = "TimeoutError";
+  readonly code = "WINRM_TIMEOUT";
   readonly host: string;
   readonly port: number;
   readonly scheme: Scheme;
@@ -119,7 +128,7 @@ export class TimeoutError extends WinRMError {
   readonly phase: "connect" | "response";
   constructor(fields: { host: string; port: number; scheme: Scheme; timeoutMs: number; phase: "connect" | "response" }) {
     const what = fields.phase === "connect" ? "connecting to" : "waiting for a response from";
-    super("WINRM_TIMEOUT", `timed out after ${fields.timeoutMs} ms ${what} ${fields.scheme}://${fields.host}:${fields.port}`);
+    super(`timed out after ${fields.timeoutMs} ms ${what} ${fields.scheme}://${fields.host}:${fields.port}`);
     this.host = fields.host;
     this.port = fields.port;
     this.scheme = fields.scheme;
@@ -130,14 +139,12 @@ export class TimeoutError extends WinRMError {
 
 /** The server answered something that is not a valid WS-Management reply to our request. */
 export class ProtocolError extends WinRMError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("WINRM_PROTOCOL", message, options);
-  }
+  override readonly name = "ProtocolError";
+  readonly code = "WINRM_PROTOCOL";
 }
 
 /** Invalid client options, detected at construction. */
 export class ConfigurationError extends WinRMError {
-  constructor(message: string) {
-    super("WINRM_CONFIG", message);
-  }
+  override readonly name = "ConfigurationError";
+  readonly code = "WINRM_CONFIG";
 }

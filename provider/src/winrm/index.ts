@@ -4,6 +4,8 @@ export type { WinRMClientOptions } from "./client";
 export type { CommandResult } from "./shell";
 export type { InvokeInput } from "./invoke";
 export type { WsmanObject, WsmanValue } from "./xml";
+/** For the layer above, which writes the XML bodies of WS-Transfer Put. */
+export { escapeXml } from "./xml";
 export {
   WinRMError,
   WSManFaultError,

@@ -5,6 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { NS, escapeXml } from "./xml";
 
+/** The media type of a SOAP 1.2 envelope as WinRM sends it (MS-WSMV 2.2.1), and of the plaintext inside a sealed one. */
+export const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
+
 export const ACTION = {
   get: "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
   put: "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put",

@@ -61,10 +61,6 @@ export function childElement(el: XmlElement, ns: string, localName: string): Xml
   return elementChildren(el).find((c) => c.localName === localName && c.namespaceURI === ns);
 }
 
-export function childElements(el: XmlElement, ns: string, localName: string): XmlElement[] {
-  return elementChildren(el).filter((c) => c.localName === localName && c.namespaceURI === ns);
-}
-
 /** All descendants (document order) with the given namespace and local name. */
 export function descendants(el: XmlElement, ns: string, localName: string): XmlElement[] {
   return Array.from(el.getElementsByTagNameNS(ns, localName)) as XmlElement[];

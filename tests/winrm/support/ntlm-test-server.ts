@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { NtlmError, NtlmServer, unwrapSpnego } from "../../../provider/src/winrm/ntlm";
+import { NtlmMessageError, NtlmServer, unwrapSpnego } from "../../../provider/src/winrm/ntlm";
 import type { NtlmSession } from "../../../provider/src/winrm/ntlm";
 import { ENCRYPTED_CONTENT_TYPE, decryptMessage, encryptMessage, isEncryptedContentType } from "../../../provider/src/winrm/encryption";
 import { getResponse } from "./wsman-test-server";
@@ -76,7 +76,7 @@ export async function startNtlmServer(opts: { tls?: { key: string; cert: string 
         }
         counts.authenticate++;
         try {
-          if (!state.pending) throw new NtlmError("NTLM_BAD_MESSAGE", "no challenge on this connection");
+          if (!state.pending) throw new NtlmMessageError("no challenge on this connection");
           state.session = state.pending.authenticate(ntlm).session;
           state.pending = undefined;
         } catch {

@@ -4,8 +4,6 @@
 // can be added later without touching any operation.
 import type { HttpResponse } from "../transport";
 
-export const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
-
 /** A reply with its payload already unsealed (when the scheme seals messages). */
 export interface PlainReply {
   status: number;

@@ -1,8 +1,9 @@
 // HTTP Basic: the credentials travel with every request. The client refuses it over
 // plain HTTP unless allowUnencrypted was set (see client.ts).
 import { AuthenticationError } from "../errors";
+import { SOAP_CONTENT_TYPE } from "../soap";
 import type { HttpTransport } from "../transport";
-import { SOAP_CONTENT_TYPE, offeredSchemes, offers } from "./authenticator";
+import { offeredSchemes, offers } from "./authenticator";
 import type { Authenticator, PlainReply } from "./authenticator";
 
 export class BasicAuthenticator implements Authenticator {

@@ -14,16 +14,10 @@ import { NtlmClient, channelBindingsHash, unwrapSpnego } from "../ntlm";
 import type { NtlmSession } from "../ntlm";
 import { ENCRYPTED_CONTENT_TYPE, decryptMessage, encryptMessage, isEncryptedContentType } from "../encryption";
 import { AuthenticationError, ProtocolError, TransportError } from "../errors";
+import { SOAP_CONTENT_TYPE } from "../soap";
 import type { HttpResponse, HttpTransport } from "../transport";
-import { SOAP_CONTENT_TYPE, authenticateHeaders, markPayloadNotSent, offeredSchemes, offers } from "./authenticator";
+import { authenticateHeaders, markPayloadNotSent, offeredSchemes, offers } from "./authenticator";
 import type { Authenticator, PlainReply } from "./authenticator";
-
-/** Splits "DOMAIN\user" into its parts; "user@domain" (UPN) and "user" stay whole. */
-export function splitUsername(username: string): { domain: string; user: string } {
-  const slash = username.indexOf("\\");
-  if (slash > 0) return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
-  return { domain: "", user: username };
-}
 
 interface Context {
   session: NtlmSession;
@@ -62,7 +56,7 @@ export class NtlmAuthenticator implements Authenticator {
       }
       const ctx = this.context!;
       const res = this.sealing
-        ? await this.transport.post({ "Content-Type": ENCRYPTED_CONTENT_TYPE }, encryptMessage(ctx.session, payload))
+        ? await this.transport.post({ "Content-Type": ENCRYPTED_CONTENT_TYPE }, this.seal(ctx.session, payload))
         : await this.transport.post({ "Content-Type": SOAP_CONTENT_TYPE }, payload);
       if (res.status === 401) {
         this.context = undefined;
@@ -70,6 +64,16 @@ export class NtlmAuthenticator implements Authenticator {
         throw this.authError(res, "bad-credentials");
       }
       return this.unseal(ctx.session, res);
+    }
+  }
+
+  private seal(session: NtlmSession, payload: Buffer): Buffer {
+    try {
+      return encryptMessage(session, payload);
+    } catch (err) {
+      // Sealing needs flags the handshake did not negotiate: this context cannot carry requests.
+      this.context = undefined;
+      throw new ProtocolError(`cannot encrypt the request: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -107,8 +111,8 @@ export class NtlmAuthenticator implements Authenticator {
 
   private async handshake(): Promise<void> {
     this.context = undefined;
-    const { domain, user } = splitUsername(this.username);
-    const ntlm = new NtlmClient({ username: user, password: this.#password, domain });
+    // NtlmClient splits "DOMAIN\\user" itself (splitUsername).
+    const ntlm = new NtlmClient({ username: this.username, password: this.#password });
     const first = await this.transport.post(
       { Authorization: `Negotiate ${ntlm.negotiate().toString("base64")}`, "Content-Length": "0" },
       Buffer.alloc(0),

@@ -3,7 +3,7 @@
 // exact bytes, and a re-encode must preserve order.
 
 import { AvId } from "./constants";
-import { NtlmError } from "./errors";
+import { NtlmMessageError } from "./errors";
 
 export interface AvPair {
   id: number;
@@ -14,12 +14,12 @@ export function decodeAvPairs(data: Buffer): AvPair[] {
   const pairs: AvPair[] = [];
   let pos = 0;
   while (true) {
-    if (pos + 4 > data.length) throw new NtlmError("NTLM_BAD_MESSAGE", "AV_PAIR list is truncated (no MsvAvEOL)");
+    if (pos + 4 > data.length) throw new NtlmMessageError("AV_PAIR list is truncated (no MsvAvEOL)");
     const id = data.readUInt16LE(pos);
     const len = data.readUInt16LE(pos + 2);
     pos += 4;
     if (id === AvId.EOL) return pairs;
-    if (pos + len > data.length) throw new NtlmError("NTLM_BAD_MESSAGE", `AV_PAIR ${id} overruns the list`);
+    if (pos + len > data.length) throw new NtlmMessageError(`AV_PAIR ${id} overruns the list`);
     pairs.push({ id, value: Buffer.from(data.subarray(pos, pos + len)) });
     pos += len;
   }

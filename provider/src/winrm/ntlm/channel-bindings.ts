@@ -3,7 +3,7 @@
 // application data "tls-server-end-point:" + H(server certificate) (RFC 5929 4.1).
 
 import { createHash } from "node:crypto";
-import { NtlmError } from "./errors";
+import { NtlmMessageError } from "./errors";
 import { oidBytes, readChildren, readTlv, Tag } from "./der";
 
 // Signature algorithms whose hash is stronger than SHA-256 (RFC 5929: use that hash).
@@ -28,7 +28,7 @@ export function certificateBindingHash(certDer: Buffer): "sha256" | "sha384" | "
     algorithm = oid.value;
     params = p?.value;
   } catch {
-    throw new NtlmError("NTLM_BAD_MESSAGE", "server certificate is not a DER X.509 certificate");
+    throw new NtlmMessageError("server certificate is not a DER X.509 certificate");
   }
   const is = (list: Buffer[]) => list.some((o) => o.equals(algorithm));
   if (is(SHA384_SIGNATURES)) return "sha384";

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { rc4Once } from "../crypto/rc4";
 import { AV_FLAG_MIC_PRESENT, AvId, CLIENT_NEGOTIATE_FLAGS, Flag } from "./constants";
 import { AvPair, avString, decodeAvPairs, encodeAvPairs, findAv } from "./av-pairs";
-import { NtlmError } from "./errors";
+import { NtlmMessageError } from "./errors";
 import {
   buildClientBlob,
   computeMic,
@@ -37,6 +37,16 @@ export interface NtlmAuthenticateOptions {
   targetName?: string;
 }
 
+/**
+ * Splits "DOMAIN\\user" at the first backslash (".\\admin" gives domain "."; "\\admin"
+ * an empty domain); "user@dns.domain" (a UPN) and a bare "user" stay whole, with no domain.
+ */
+export function splitUsername(username: string): { domain: string; user: string } {
+  const slash = username.indexOf("\\");
+  if (slash < 0) return { domain: "", user: username };
+  return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
+}
+
 export class NtlmClient {
   private readonly user: string;
   private readonly domain: string;
@@ -47,15 +57,9 @@ export class NtlmClient {
   private negotiateMessage?: Buffer;
 
   constructor(opts: NtlmClientOptions) {
-    let user = opts.username;
-    let domain = opts.domain;
-    const slash = user.indexOf("\\");
-    if (domain === undefined && slash >= 0) {
-      domain = user.slice(0, slash);
-      user = user.slice(slash + 1);
-    }
-    this.user = user;
-    this.domain = domain ?? "";
+    const split = opts.domain === undefined ? splitUsername(opts.username) : { domain: opts.domain, user: opts.username };
+    this.user = split.user;
+    this.domain = split.domain;
     this.workstation = opts.workstation ?? "";
     this.password = opts.password;
     this.random = opts.random ?? randomBytes;
@@ -72,7 +76,7 @@ export class NtlmClient {
     const negotiateMessage = this.negotiateMessage ?? this.negotiate();
     const challenge = decodeChallenge(challengeBytes);
     if (!(challenge.flags & Flag.EXTENDED_SESSIONSECURITY)) {
-      throw new NtlmError("NTLM_BAD_MESSAGE", "server did not offer NTLM extended session security");
+      throw new NtlmMessageError("server did not offer NTLM extended session security");
     }
     // Negotiated flags: what we asked for that the server also set. Character set is
     // whichever the server chose.

@@ -2,7 +2,7 @@
 // the signature algorithm in an X.509 certificate. Single-byte tags only, definite lengths
 // only (SPNEGO and certificates are DER, so indefinite lengths are a protocol error).
 
-import { NtlmError } from "./errors";
+import { NtlmMessageError } from "./errors";
 
 export interface Tlv {
   tag: number;
@@ -12,20 +12,20 @@ export interface Tlv {
 }
 
 export function readTlv(buf: Buffer, pos: number): Tlv {
-  if (pos + 2 > buf.length) throw new NtlmError("NTLM_BAD_MESSAGE", "DER element is truncated");
+  if (pos + 2 > buf.length) throw new NtlmMessageError("DER element is truncated");
   const tag = buf[pos];
-  if ((tag & 0x1f) === 0x1f) throw new NtlmError("NTLM_BAD_MESSAGE", "multi-byte DER tags are not supported");
+  if ((tag & 0x1f) === 0x1f) throw new NtlmMessageError("multi-byte DER tags are not supported");
   let len = buf[pos + 1];
   let p = pos + 2;
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new NtlmError("NTLM_BAD_MESSAGE", "unsupported DER length encoding");
-    if (p + n > buf.length) throw new NtlmError("NTLM_BAD_MESSAGE", "DER length is truncated");
+    if (n === 0 || n > 4) throw new NtlmMessageError("unsupported DER length encoding");
+    if (p + n > buf.length) throw new NtlmMessageError("DER length is truncated");
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[p + i];
     p += n;
   }
-  if (p + len > buf.length) throw new NtlmError("NTLM_BAD_MESSAGE", "DER element overruns its container");
+  if (p + len > buf.length) throw new NtlmMessageError("DER element overruns its container");
   return { tag, value: buf.subarray(p, p + len), end: p + len };
 }
 

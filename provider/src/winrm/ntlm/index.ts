@@ -3,14 +3,13 @@
 
 export { md4 } from "../crypto/md4";
 export { Rc4 } from "../crypto/rc4";
-export { NtlmError } from "./errors";
+export { NtlmError, NtlmMessageError, NtlmAuthError, NtlmIntegrityError } from "./errors";
 export type { NtlmErrorCode } from "./errors";
 export type { NtlmSession, NtlmRole } from "./session";
 export { NtlmSecuritySession } from "./session";
-export { NtlmClient } from "./client";
+export { NtlmClient, splitUsername } from "./client";
 export type { NtlmClientOptions, NtlmAuthenticateOptions } from "./client";
 export { NtlmServer } from "./server";
 export type { NtlmServerIdentity, NtlmServerOptions } from "./server";
 export { channelBindingsHash } from "./channel-bindings";
 export { unwrapSpnego, wrapSpnegoResponse, wrapSpnegoInit, wrapSpnegoAuth } from "./spnego";
-export { ntlmMessageType } from "./messages";

@@ -1,9 +1,9 @@
 // Encode/decode of the three NTLM messages (MS-NLMP 2.2.1). Pure byte layout: no
 // cryptography here. Every decoder validates signature, type and field bounds and throws
-// NtlmError("NTLM_BAD_MESSAGE") on anything malformed, so peers can't crash us with junk.
+// NtlmMessageError on anything malformed, so peers can't crash us with junk.
 
 import { Flag, MessageType, NTLMSSP_SIGNATURE, OUR_VERSION } from "./constants";
-import { NtlmError } from "./errors";
+import { NtlmMessageError } from "./errors";
 
 export interface NegotiateMessage {
   flags: number;
@@ -73,10 +73,10 @@ class PayloadWriter {
 }
 
 function checkHeader(msg: Buffer, type: number, minLength: number, what: string): void {
-  if (msg.length < minLength) throw new NtlmError("NTLM_BAD_MESSAGE", `${what} is too short (${msg.length} bytes)`);
-  if (!msg.subarray(0, 8).equals(NTLMSSP_SIGNATURE)) throw new NtlmError("NTLM_BAD_MESSAGE", `${what} lacks the NTLMSSP signature`);
+  if (msg.length < minLength) throw new NtlmMessageError(`${what} is too short (${msg.length} bytes)`);
+  if (!msg.subarray(0, 8).equals(NTLMSSP_SIGNATURE)) throw new NtlmMessageError(`${what} lacks the NTLMSSP signature`);
   const actual = msg.readUInt32LE(8);
-  if (actual !== type) throw new NtlmError("NTLM_BAD_MESSAGE", `expected NTLM message type ${type} (${what}), got ${actual}`);
+  if (actual !== type) throw new NtlmMessageError(`expected NTLM message type ${type} (${what}), got ${actual}`);
 }
 
 /** Reads a (len, maxlen, offset) field; empty fields may carry any offset. */
@@ -84,14 +84,8 @@ function readField(msg: Buffer, at: number, what: string): { data: Buffer; offse
   const len = msg.readUInt16LE(at);
   const offset = msg.readUInt32LE(at + 4);
   if (len === 0) return { data: Buffer.alloc(0), offset };
-  if (offset + len > msg.length) throw new NtlmError("NTLM_BAD_MESSAGE", `${what} field overruns the message`);
+  if (offset + len > msg.length) throw new NtlmMessageError(`${what} field overruns the message`);
   return { data: Buffer.from(msg.subarray(offset, offset + len)), offset };
-}
-
-/** The message type of any NTLMSSP token (1, 2 or 3), or undefined if it isn't one. */
-export function ntlmMessageType(msg: Buffer): number | undefined {
-  if (msg.length < 12 || !msg.subarray(0, 8).equals(NTLMSSP_SIGNATURE)) return undefined;
-  return msg.readUInt32LE(8);
 }
 
 export function encodeNegotiate(m: NegotiateMessage): Buffer {

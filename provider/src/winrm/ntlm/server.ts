@@ -5,7 +5,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { rc4Once } from "../crypto/rc4";
 import { AV_FLAG_MIC_PRESENT, AvId, Flag } from "./constants";
 import { AvPair, avString, decodeAvPairs, encodeAvPairs, findAv } from "./av-pairs";
-import { NtlmError } from "./errors";
+import { NtlmAuthError, NtlmMessageError } from "./errors";
 import { computeMic, fileTime, hmacMd5, ntowfv2, parseClientBlob, sessionBaseKey } from "./keys";
 import { AUTH_MIC_OFFSET, decodeAuthenticate, decodeNegotiate, encodeChallenge } from "./messages";
 import { NtlmSecuritySession, NtlmSession } from "./session";
@@ -44,7 +44,7 @@ export class NtlmServer {
   }
 
   challenge(negotiate: Buffer): Buffer {
-    if (this.challengeMessage) throw new NtlmError("NTLM_BAD_MESSAGE", "this NTLM exchange already sent its challenge");
+    if (this.challengeMessage) throw new NtlmMessageError("this NTLM exchange already sent its challenge");
     const neg = decodeNegotiate(negotiate);
     const id = this.opts.identity;
     const unicode = (neg.flags & Flag.UNICODE) !== 0;
@@ -81,15 +81,15 @@ export class NtlmServer {
 
   authenticate(message: Buffer): { user: string; domain: string; session: NtlmSession } {
     if (!this.challengeMessage || !this.serverChallenge || !this.negotiateMessage) {
-      throw new NtlmError("NTLM_BAD_MESSAGE", "AUTHENTICATE_MESSAGE received before any challenge was sent");
+      throw new NtlmMessageError("AUTHENTICATE_MESSAGE received before any challenge was sent");
     }
-    if (this.done) throw new NtlmError("NTLM_BAD_MESSAGE", "this NTLM exchange has already completed");
+    if (this.done) throw new NtlmMessageError("this NTLM exchange has already completed");
     this.done = true;
 
     const auth = decodeAuthenticate(message);
     // The names are peer-controlled: keep them printable and short before they reach logs.
     const who = `${auth.domain ? auth.domain + "\\" : ""}${auth.user}`.replace(/[^\x20-\x7e\u00a0-\uffff]/g, "?").slice(0, 128);
-    const fail = (why: string) => new NtlmError("NTLM_AUTH_FAILED", `NTLM authentication failed for '${who}': ${why}`);
+    const fail = (why: string) => new NtlmAuthError(`NTLM authentication failed for '${who}': ${why}`);
 
     // NTLMv2 response = NTProofStr(16) + client blob (28-byte header, AV pairs, 4 zero bytes).
     const blob = auth.ntChallengeResponse.subarray(16);
@@ -126,7 +126,7 @@ export class NtlmServer {
     return { user: auth.user, domain: auth.domain, session: new NtlmSecuritySession(exportedSessionKey, auth.flags, "server") };
   }
 
-  private checkChannelBindings(pairs: AvPair[], fail: (why: string) => NtlmError): void {
+  private checkChannelBindings(pairs: AvPair[], fail: (why: string) => NtlmAuthError): void {
     const expected = this.opts.expectedChannelBindingsHash;
     if (!expected) return;
     const sent = findAv(pairs, AvId.ChannelBindings);

@@ -7,13 +7,13 @@
 import { timingSafeEqual } from "node:crypto";
 import { Rc4 } from "../crypto/rc4";
 import { Flag } from "./constants";
-import { NtlmError } from "./errors";
+import { NtlmIntegrityError } from "./errors";
 import { Direction, hmacMd5, sealKey, signKey } from "./keys";
 
 export interface NtlmSession {
   /** Seal then sign an outbound message; advances the outbound sequence number. */
   wrap(plain: Buffer): { signature: Buffer; sealed: Buffer };
-  /** Unseal an inbound message and verify its signature (throws NtlmError NTLM_INTEGRITY). */
+  /** Unseal an inbound message and verify its signature (throws NtlmIntegrityError). */
   unwrap(sealed: Buffer, signature: Buffer): Buffer;
 }
 
@@ -66,7 +66,7 @@ export class NtlmSecuritySession implements NtlmSession {
 
   unwrap(sealed: Buffer, signature: Buffer): Buffer {
     if (signature.length !== SIGNATURE_LENGTH) {
-      throw new NtlmError("NTLM_INTEGRITY", `message signature must be ${SIGNATURE_LENGTH} bytes, got ${signature.length}`);
+      throw new NtlmIntegrityError(`message signature must be ${SIGNATURE_LENGTH} bytes, got ${signature.length}`);
     }
     this.requireEss();
     const dir = this.inbound;
@@ -77,14 +77,14 @@ export class NtlmSecuritySession implements NtlmSession {
     if (!timingSafeEqual(expected, signature)) {
       const gotSeq = signature.readUInt32LE(12);
       const why = gotSeq !== expectedSeq ? ` (sequence number ${gotSeq}, expected ${expectedSeq})` : "";
-      throw new NtlmError("NTLM_INTEGRITY", `message signature does not verify${why}`);
+      throw new NtlmIntegrityError(`message signature does not verify${why}`);
     }
     return plain;
   }
 
   private requireEss(): void {
     if (!this.extendedSessionSecurity) {
-      throw new NtlmError("NTLM_INTEGRITY", "message sealing needs NTLM extended session security, which was not negotiated");
+      throw new NtlmIntegrityError("message sealing needs NTLM extended session security, which was not negotiated");
     }
   }
 

@@ -4,15 +4,15 @@
 
 import { NTLMSSP_SIGNATURE } from "./constants";
 import { oidBytes, readChildren, readTlv, Tag, tlv, Tlv } from "./der";
-import { NtlmError } from "./errors";
+import { NtlmMessageError } from "./errors";
 
 export const SPNEGO_OID = oidBytes("1.3.6.1.5.5.2");
 export const NTLMSSP_OID = oidBytes("1.3.6.1.4.1.311.2.2.10");
 
 const NEG_STATE = { "accept-completed": 0, "accept-incomplete": 1 } as const;
 
-function bad(why: string): NtlmError {
-  return new NtlmError("NTLM_BAD_MESSAGE", `malformed SPNEGO token: ${why}`);
+function bad(why: string): NtlmMessageError {
+  return new NtlmMessageError(`malformed SPNEGO token: ${why}`);
 }
 
 function isNtlmssp(token: Buffer): boolean {
@@ -37,7 +37,7 @@ function fromNegTokenInit(wrapped: Tlv): Buffer {
   const mechTypes = field(seq, 0);
   if (mechTypes) {
     const mechs = readChildren(readTlv(mechTypes.value, 0).value).map((m) => m.value);
-    if (!mechs.some((m) => m.equals(NTLMSSP_OID))) throw new NtlmError("NTLM_BAD_MESSAGE", "SPNEGO offers no NTLM mechanism");
+    if (!mechs.some((m) => m.equals(NTLMSSP_OID))) throw new NtlmMessageError("SPNEGO offers no NTLM mechanism");
   }
   return octetString(field(seq, 2), "mechToken");
 }
@@ -60,7 +60,7 @@ export function unwrapSpnego(token: Buffer): { ntlm: Buffer; wasSpnego: boolean 
   } else {
     throw bad(`unexpected leading tag 0x${outer.tag.toString(16)}`);
   }
-  if (!isNtlmssp(ntlm)) throw new NtlmError("NTLM_BAD_MESSAGE", "SPNEGO token does not carry an NTLM message");
+  if (!isNtlmssp(ntlm)) throw new NtlmMessageError("SPNEGO token does not carry an NTLM message");
   return { ntlm, wasSpnego: true };
 }
 
