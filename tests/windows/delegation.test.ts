@@ -2,13 +2,11 @@ import {
   addSpns,
   CREDENTIALS_DELEGATION_KEY,
   credentialsDelegationKeyExists,
-  deleteCredentialsDelegationKeyIfEmpty,
-  DELEGATION_POLICIES,
-  findEntries,
   nextEntryNumber,
   planAdditions,
   policyListKey,
   readPolicy,
+  Registry,
   removeEntries,
   setSwitches,
   sortEntryNames,
@@ -39,22 +37,6 @@ describe("delegation list numbering (pure)", () => {
     expect(plan).toEqual([{ name: "4", spn: "wsman/srv01.corp.test" }]);
   });
 
-  test("findEntries matches case-insensitively", () => {
-    const entries = [{ name: "2", spn: "wsman/A.corp.test" }];
-    expect(findEntries(entries, ["WSMAN/a.CORP.test"])).toEqual(entries);
-    expect(findEntries(entries, ["wsman/b"])).toEqual([]);
-  });
-
-  test("the six policies map to their ConcatenateDefaults names", () => {
-    expect(DELEGATION_POLICIES).toEqual({
-      AllowFreshCredentials: "ConcatenateDefaults_AllowFresh",
-      AllowFreshCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowFreshNTLMOnly",
-      AllowSavedCredentials: "ConcatenateDefaults_AllowSaved",
-      AllowSavedCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowSavedNTLMOnly",
-      AllowDefaultCredentials: "ConcatenateDefaults_AllowDefault",
-      AllowDefCredentialsWhenNTLMOnly: "ConcatenateDefaults_AllowDefNTLMOnly",
-    });
-  });
 });
 
 describe("delegation policy operations (in-memory host)", () => {
@@ -115,25 +97,32 @@ describe("delegation policy operations (in-memory host)", () => {
     expect(host.value(FRESH, "4")?.value).toBe("wsman/srv01.corp.test");
   });
 
-  test("removeEntries deletes the empty key only when asked", async () => {
+  test("removeEntries leaves the emptied list key in place (which keys go is the resources' call)", async () => {
     const host = seeded();
     await removeEntries(host, "AllowFreshCredentials", ["1", "3"]);
     expect(host.hasKey(FRESH)).toBe(true);
-    await removeEntries(host, "AllowFreshCredentials", [], { deleteKeyIfEmpty: true });
-    expect(host.hasKey(FRESH)).toBe(false);
-
-    const other = seeded();
-    await removeEntries(other, "AllowFreshCredentials", ["1"], { deleteKeyIfEmpty: true });
-    expect(other.hasKey(FRESH)).toBe(true); // "3" remains
+    expect(await readPolicy(host, "AllowFreshCredentials")).toEqual({ enabled: 1, entries: [], listKeyExists: true });
   });
 
-  test("the CredentialsDelegation key is deleted only when empty", async () => {
+  test("removeEntries verifies: a host that drops the delete gives VerifyError naming the value", async () => {
+    const host = seeded();
+    host.dropWrites = true;
+    await expect(removeEntries(host, "AllowFreshCredentials", ["3"])).rejects.toMatchObject({
+      code: "WINDOWS_VERIFY",
+      setting: `HKLM\\${FRESH}\\3`,
+    });
+  });
+
+  test("the CredentialsDelegation key exists once a list is written under it, and not after it is emptied and deleted", async () => {
     const host = new FakeHost();
+    expect(await credentialsDelegationKeyExists(host)).toBe(false);
     await addSpns(host, "AllowSavedCredentials", ["wsman/a"]);
     expect(await credentialsDelegationKeyExists(host)).toBe(true);
-    expect(await deleteCredentialsDelegationKeyIfEmpty(host)).toBe(false); // the list subkey is still there
-    await removeEntries(host, "AllowSavedCredentials", ["1"], { deleteKeyIfEmpty: true });
-    expect(await deleteCredentialsDelegationKeyIfEmpty(host)).toBe(true);
+    const reg = new Registry(host);
+    expect(await reg.deleteKeyIfEmpty(CREDENTIALS_DELEGATION_KEY)).toBe(false); // the list subkey is still there
+    await removeEntries(host, "AllowSavedCredentials", ["1"]);
+    expect(await reg.deleteKeyIfEmpty(policyListKey("AllowSavedCredentials"))).toBe(true);
+    expect(await reg.deleteKeyIfEmpty(CREDENTIALS_DELEGATION_KEY)).toBe(true);
     expect(await credentialsDelegationKeyExists(host)).toBe(false);
   });
 
@@ -148,6 +137,23 @@ describe("delegation policy operations (in-memory host)", () => {
     expect(host.value(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")?.value).toBe(1);
     const r3 = await setSwitches(host, "AllowFreshCredentials", { enabled: null, concatenateDefaults: 1 });
     expect(r3.changed).toBe(false);
+  });
+
+  // The switch and ConcatenateDefaults value names of CredSsp.admx (../shared/reference/windows-state.md).
+  test.each([
+    ["AllowFreshCredentials", "ConcatenateDefaults_AllowFresh"],
+    ["AllowFreshCredentialsWhenNTLMOnly", "ConcatenateDefaults_AllowFreshNTLMOnly"],
+    ["AllowSavedCredentials", "ConcatenateDefaults_AllowSaved"],
+    ["AllowSavedCredentialsWhenNTLMOnly", "ConcatenateDefaults_AllowSavedNTLMOnly"],
+    ["AllowDefaultCredentials", "ConcatenateDefaults_AllowDefault"],
+    ["AllowDefCredentialsWhenNTLMOnly", "ConcatenateDefaults_AllowDefNTLMOnly"],
+  ] as const)("%s: setSwitches writes its switch and %s, and readPolicy reads them back", async (policy, concatenateName) => {
+    const host = new FakeHost();
+    await setSwitches(host, policy, { enabled: 1, concatenateDefaults: 0 });
+    expect(host.valueNames(CREDENTIALS_DELEGATION_KEY).sort()).toEqual([policy, concatenateName].sort());
+    expect(host.value(CREDENTIALS_DELEGATION_KEY, concatenateName)).toMatchObject({ type: 4, value: 0 });
+    host.setValue(CREDENTIALS_DELEGATION_KEY, concatenateName, 4, 1);
+    expect(await readPolicy(host, policy)).toMatchObject({ enabled: 1, concatenateDefaults: 1 });
   });
 
   test("setSwitches creates the CredentialsDelegation key on a clean host", async () => {

@@ -14,21 +14,21 @@ const ctx = { host: "srv01.corp.test", setting: "Service/Auth/CredSSP", port: 59
 describe("describeFault", () => {
   test("access denied names the host and the Administrator requirement", () => {
     for (const wsmanCode of [5, 0x80070005, 0x80041003]) {
-      const msg = describeFault(coded("WSMAN_FAULT", { wsmanCode, faultMessage: "Access is denied." }), ctx);
+      const msg = describeFault(coded("WINRM_FAULT", { wsmanCode, faultMessage: "Access is denied." }), ctx);
       expect(msg).toContain("Service/Auth/CredSSP on srv01.corp.test");
       expect(msg).toContain("the account must be a local Administrator on srv01.corp.test");
     }
   });
 
   test("policy fault 2150858890 says Group Policy and Not Configured", () => {
-    const msg = describeFault(coded("WSMAN_FAULT", { wsmanCode: 2150858890, faultMessage: "controlled by policies" }), ctx);
+    const msg = describeFault(coded("WINRM_FAULT", { wsmanCode: 2150858890, faultMessage: "controlled by policies" }), ctx);
     expect(msg).toMatch(/Group Policy/);
     expect(msg).toContain("0x8033808A");
     expect(msg).toContain('"Not Configured"');
   });
 
   test("other faults quote the host's text and the code in decimal and hex", () => {
-    const msg = describeFault(coded("WSMAN_FAULT", { wsmanCode: 2150858778, faultMessage: "The WS-Management service cannot process the request." }), ctx);
+    const msg = describeFault(coded("WINRM_FAULT", { wsmanCode: 2150858778, faultMessage: "The WS-Management service cannot process the request." }), ctx);
     expect(msg).toContain("2150858778 (0x8033801A)");
     expect(msg).toContain("The WS-Management service cannot process the request.");
   });

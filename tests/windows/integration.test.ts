@@ -8,8 +8,6 @@ import {
   addSpns,
   addToTrustedHostsRaw,
   CREDENTIALS_DELEGATION_KEY,
-  deleteCredentialsDelegationKeyIfEmpty,
-  deleteEncryptionOracleKeysIfEmpty,
   describeFault,
   ENCRYPTION_ORACLE_KEY,
   formatCredSSPStatus,
@@ -18,6 +16,7 @@ import {
   policyListKey,
   readHostState,
   readPolicy,
+  Registry,
   removeEntries,
   removeFromTrustedHostsRaw,
   setCredSSP,
@@ -28,13 +27,13 @@ import {
   WINRM_POLICY_KEYS,
   WSMAN_SERVICE_AUTH_URI,
 } from "../../provider/src/windows";
-import type { WsmanTransport } from "../../provider/src/windows";
+import type { WsmanHostApi } from "../../provider/src/windows";
 
 const ADMIN_PASSWORD = "Adm1n-Pa55word!";
 const USER_PASSWORD = "Us3r-Pa55word!";
 
 // Compile-time check that the real client satisfies the slice this layer uses.
-const asTransport = (c: WinRMClient): WsmanTransport => c;
+const asHostApi = (c: WinRMClient): WsmanHostApi => c;
 
 let sim: SimHost;
 const clients: WinRMClient[] = [];
@@ -65,7 +64,7 @@ afterEach(async () => {
 const reg = () => sim.state.registry;
 
 test("a fresh host reads as Windows defaults", async () => {
-  const state = await readHostState(asTransport(connect()));
+  const state = await readHostState(asHostApi(connect()));
   expect(state.wsman).toEqual({ clientCredSSP: false, serviceCredSSP: false, trustedHosts: "" });
   for (const policy of Object.values(state.delegation)) {
     expect(policy).toEqual({ enabled: null, concatenateDefaults: null, listKeyExists: false, entries: [] });
@@ -123,31 +122,37 @@ test("delegation list: a gap is kept, the new entry takes highest+1, removal res
     "The machine is configured to allow delegating fresh credentials to the following target(s): wsman/srv02.corp.test,wsman/old.corp.test",
   );
 
-  expect(await removeEntries(t, "AllowFreshCredentials", ["4"], { deleteKeyIfEmpty: true })).toEqual(["4"]);
+  expect(await removeEntries(t, "AllowFreshCredentials", ["4"])).toEqual(["4"]);
   await setSwitches(t, "AllowFreshCredentials", { enabled: null, concatenateDefaults: null });
   expect(sim.state.snapshot()).toEqual(before);
 });
 
-test("delegation list on a clean host: key created, then removed when empty and asked", async () => {
+test("delegation list on a clean host: keys created, then removed once empty", async () => {
   const before = sim.state.snapshot();
   const t = connect();
+  const key = policyListKey("AllowFreshCredentialsWhenNTLMOnly");
   expect(await addSpns(t, "AllowFreshCredentialsWhenNTLMOnly", ["wsman/10.0.0.5", "wsman/srv03"])).toEqual(["1", "2"]);
   expect((await readPolicy(t, "AllowFreshCredentialsWhenNTLMOnly")).entries.map((e) => e.spn)).toEqual(["wsman/10.0.0.5", "wsman/srv03"]);
   expect((await readHostState(t)).keys.credentialsDelegation).toBe(true);
-  await removeEntries(t, "AllowFreshCredentialsWhenNTLMOnly", ["1", "2"], { deleteKeyIfEmpty: true });
-  expect((await readPolicy(t, "AllowFreshCredentialsWhenNTLMOnly")).listKeyExists).toBe(false);
-  expect(await deleteCredentialsDelegationKeyIfEmpty(t)).toBe(true);
+  await removeEntries(t, "AllowFreshCredentialsWhenNTLMOnly", ["1", "2"]);
+  expect((await readPolicy(t, "AllowFreshCredentialsWhenNTLMOnly")).listKeyExists).toBe(true);
+  const registry = new Registry(t);
+  expect(await registry.deleteKeyIfEmpty(CREDENTIALS_DELEGATION_KEY)).toBe(false); // still holds the list key
+  expect(await registry.deleteKeyIfEmpty(key)).toBe(true);
+  expect(await registry.deleteKeyIfEmpty(CREDENTIALS_DELEGATION_KEY)).toBe(true);
   expect(sim.state.snapshot()).toEqual(before);
 });
 
-test("encryption oracle: set, delete, keys pruned back to the default host", async () => {
+test("encryption oracle: set (creating its keys), delete, keys deleted back to the default host", async () => {
   const before = sim.state.snapshot();
   const t = connect();
   await setEncryptionOracle(t, 2);
   expect(Number(reg().get("HKLM", ENCRYPTION_ORACLE_KEY, "AllowEncryptionOracle")?.value)).toBe(2);
   await setEncryptionOracle(t, null);
   expect(reg().get("HKLM", ENCRYPTION_ORACLE_KEY, "AllowEncryptionOracle")).toBeUndefined();
-  await deleteEncryptionOracleKeysIfEmpty(t);
+  const registry = new Registry(t);
+  expect(await registry.deleteKeyIfEmpty(ENCRYPTION_ORACLE_KEY)).toBe(true);
+  expect(await registry.deleteKeyIfEmpty(ENCRYPTION_ORACLE_KEY.replace(/\\Parameters$/, ""))).toBe(true);
   expect(sim.state.snapshot()).toEqual(before);
 });
 
@@ -164,14 +169,15 @@ test("a policy-controlled CredSSP flag: clear error naming the key, nothing writ
   // The host itself also refuses a direct Put with fault 2150858890.
   const body = `<cfg:Auth xmlns:cfg="${WSMAN_SERVICE_AUTH_URI}"><cfg:CredSSP>true</cfg:CredSSP></cfg:Auth>`;
   const fault = await t.put(WSMAN_SERVICE_AUTH_URI, body).catch((e: unknown) => e);
-  expect(fault).toMatchObject({ code: "WSMAN_FAULT", wsmanCode: 2150858890 });
+  expect(fault).toMatchObject({ code: "WINRM_FAULT", wsmanCode: 2150858890 });
   expect(describeFault(fault, { host: "srv01.corp.test", setting: "Service/Auth/CredSSP" })).toMatch(/Group Policy/);
 });
 
 test("a non-administrator gets a message naming the Administrator requirement, without the password", async () => {
   const t = connect("user", USER_PASSWORD);
   const err = await setCredSSP(t, "service", true).catch((e: unknown) => e);
-  expect(err).toBeDefined();
+  expect(err).toMatchObject({ code: "WINRM_FAULT", wsmanCode: 5 });
+  expect(sim.state.getConfig("Service/Auth/CredSSP")).toBe("false");
   const msg = describeFault(err, { host: "srv01.corp.test", setting: "Service/Auth/CredSSP", redact: [USER_PASSWORD] });
   expect(msg).toContain("the account must be a local Administrator on srv01.corp.test");
   expect(msg).not.toContain(USER_PASSWORD);

@@ -1,12 +1,10 @@
 import {
   addToTrustedHostsRaw,
-  addTrustedHosts,
   formatTrustedHosts,
   hasTrustedHost,
   missingTrustedHosts,
   parseTrustedHosts,
   removeFromTrustedHostsRaw,
-  removeTrustedHosts,
 } from "../../provider/src/windows";
 
 describe("TrustedHosts string helpers", () => {
@@ -20,21 +18,20 @@ describe("TrustedHosts string helpers", () => {
     expect(formatTrustedHosts([])).toBe("");
   });
 
-  test("add appends only the hosts missing case-insensitively, each once, foreign order kept", () => {
+  test("missing names only the hosts absent case-insensitively, each once, in the order given", () => {
     const list = ["legacy01", "LEGACY02"];
-    expect(addTrustedHosts(list, ["Legacy02", "srv01.corp.test", "SRV01.corp.test", "legacy01"])).toEqual([
-      "legacy01",
-      "LEGACY02",
-      "srv01.corp.test",
-    ]);
+    expect(missingTrustedHosts(list, ["Legacy02", "srv01.corp.test", "SRV01.corp.test", "legacy01"])).toEqual(["srv01.corp.test"]);
     expect(missingTrustedHosts(list, ["LEGACY01"])).toEqual([]);
     expect(hasTrustedHost(list, "legacy02")).toBe(true);
     expect(hasTrustedHost(list, "legacy03")).toBe(false);
   });
 
-  test("remove drops only the given entries, case-insensitively", () => {
-    expect(removeTrustedHosts(["legacy01", "SRV01", "LEGACY02"], ["srv01"])).toEqual(["legacy01", "LEGACY02"]);
-    expect(removeTrustedHosts(["legacy01"], ["other"])).toEqual(["legacy01"]);
+  test("raw add keeps foreign entries' text and order; raw remove drops every case-insensitive match only", () => {
+    expect(addToTrustedHostsRaw("legacy01,LEGACY02", ["Legacy02", "srv01.corp.test", "SRV01.corp.test"])).toBe(
+      "legacy01,LEGACY02,srv01.corp.test",
+    );
+    expect(removeFromTrustedHostsRaw("legacy01,SRV01,LEGACY02,srv01", ["srv01"])).toBe("legacy01,LEGACY02");
+    expect(removeFromTrustedHostsRaw("legacy01", ["other"])).toBe("legacy01");
   });
 
   test("raw add/remove round trip restores the exact original string, spacing included", () => {

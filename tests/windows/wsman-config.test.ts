@@ -66,7 +66,7 @@ describe("WSMan CredSSP flags", () => {
 
   test("a Put refused with fault 2150858890 becomes PolicyControlledError", async () => {
     const host = new FakeHost();
-    host.putError = Object.assign(new Error("fault"), { code: "WSMAN_FAULT", wsmanCode: 2150858890, faultMessage: "controlled by policies" });
+    host.putError = Object.assign(new Error("fault"), { code: "WINRM_FAULT", wsmanCode: 2150858890, faultMessage: "controlled by policies" });
     await expect(setCredSSP(host, "client", true)).rejects.toMatchObject({
       code: "WINDOWS_POLICY_CONTROLLED",
       policyKey: "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client",
@@ -75,7 +75,7 @@ describe("WSMan CredSSP flags", () => {
 
   test("other Put faults pass through unchanged", async () => {
     const host = new FakeHost();
-    const fault = Object.assign(new Error("fault"), { code: "WSMAN_FAULT", wsmanCode: 5 });
+    const fault = Object.assign(new Error("fault"), { code: "WINRM_FAULT", wsmanCode: 5 });
     host.putError = fault;
     await expect(setCredSSP(host, "client", true)).rejects.toBe(fault);
   });

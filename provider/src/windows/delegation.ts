@@ -8,9 +8,9 @@
 // the highest existing one (never count+1, which overwrites an entry when there is a
 // gap), and removal renames nothing.
 
-import { VerifyError } from "./errors";
+import { InvalidArgumentError, VerifyError } from "./errors";
 import { Registry, REG_EXPAND_SZ, REG_SZ } from "./registry";
-import type { WsmanTransport } from "./transport";
+import type { WsmanHostApi } from "./host-api";
 import { CREDENTIALS_DELEGATION_KEY, hklmPath } from "./uris";
 
 /** Each list policy and its ConcatenateDefaults value name. */
@@ -52,7 +52,7 @@ export function policyListKey(policy: DelegationPolicyName): string {
 
 function checkPolicy(policy: string): asserts policy is DelegationPolicyName {
   if (!Object.prototype.hasOwnProperty.call(DELEGATION_POLICIES, policy)) {
-    throw new RangeError(`unknown delegation policy "${policy}"; expected one of ${DELEGATION_POLICY_NAMES.join(", ")}`);
+    throw new InvalidArgumentError(`unknown delegation policy "${policy}"; expected one of ${DELEGATION_POLICY_NAMES.join(", ")}`);
   }
 }
 
@@ -72,12 +72,6 @@ export function nextEntryNumber(names: readonly string[]): number {
 }
 
 const spnKey = (spn: string): string => spn.trim().toLowerCase();
-
-/** Entries whose SPN matches one of `spns`, ignoring case. */
-export function findEntries(entries: readonly PolicyEntry[], spns: readonly string[]): PolicyEntry[] {
-  const wanted = new Set(spns.map(spnKey));
-  return entries.filter((e) => wanted.has(spnKey(e.spn)));
-}
 
 /**
  * Which values to write to add `spns` to a list: SPNs already present (case-insensitive)
@@ -124,9 +118,9 @@ async function readList(reg: Registry, policy: DelegationPolicyName): Promise<Li
 }
 
 /** The switch, ConcatenateDefaults and entries of one policy, read live. */
-export async function readPolicy(t: WsmanTransport, policy: DelegationPolicyName): Promise<PolicyState> {
+export async function readPolicy(api: WsmanHostApi, policy: DelegationPolicyName): Promise<PolicyState> {
   checkPolicy(policy);
-  const reg = new Registry(t);
+  const reg = new Registry(api);
   const enabled = await reg.getDword(CREDENTIALS_DELEGATION_KEY, policy);
   const concatenateDefaults = await reg.getDword(CREDENTIALS_DELEGATION_KEY, DELEGATION_POLICIES[policy]);
   const list = await readList(reg, policy);
@@ -140,9 +134,9 @@ export async function readPolicy(t: WsmanTransport, policy: DelegationPolicyName
  * Add SPNs to a policy's list; returns the value names written (empty when every SPN
  * was already there). Creates the list key when missing. Does not touch the switches.
  */
-export async function addSpns(t: WsmanTransport, policy: DelegationPolicyName, spns: readonly string[]): Promise<string[]> {
+export async function addSpns(api: WsmanHostApi, policy: DelegationPolicyName, spns: readonly string[]): Promise<string[]> {
   checkPolicy(policy);
-  const reg = new Registry(t);
+  const reg = new Registry(api);
   const key = policyListKey(policy);
   const before = await readList(reg, policy);
   const plan = planAdditions(before.allNames, before.entries, spns);
@@ -160,17 +154,12 @@ export async function addSpns(t: WsmanTransport, policy: DelegationPolicyName, s
 
 /**
  * Delete exactly the named values from a policy's list (missing ones are ignored);
- * returns the names actually deleted. Nothing is renumbered. The list key itself is
- * deleted only when `deleteKeyIfEmpty` is set and it has no values or subkeys left.
+ * returns the names actually deleted. Nothing is renumbered, and the list key stays
+ * (the resources decide which keys go: resources/key-ownership.ts).
  */
-export async function removeEntries(
-  t: WsmanTransport,
-  policy: DelegationPolicyName,
-  names: readonly string[],
-  opts: { deleteKeyIfEmpty?: boolean } = {},
-): Promise<string[]> {
+export async function removeEntries(api: WsmanHostApi, policy: DelegationPolicyName, names: readonly string[]): Promise<string[]> {
   checkPolicy(policy);
-  const reg = new Registry(t);
+  const reg = new Registry(api);
   const key = policyListKey(policy);
   const removed: string[] = [];
   for (const name of new Set(names)) {
@@ -179,27 +168,12 @@ export async function removeEntries(
   const left = await reg.enumValues(key);
   const stillThere = names.filter((n) => left?.some((v) => v.name === n));
   if (stillThere.length > 0) throw new VerifyError(hklmPath(key, stillThere[0]), null, "still present");
-
-  if (opts.deleteKeyIfEmpty && left !== undefined && left.length === 0) {
-    if ((await reg.deleteKeyIfEmpty(key)) && (await reg.keyExists(key))) {
-      throw new VerifyError(hklmPath(key), null, "key still present");
-    }
-  }
   return removed;
 }
 
-/**
- * Delete HKLM\...\CredentialsDelegation itself when nothing is left in it (no switches,
- * no lists). On a clean Windows host the key does not exist; a caller that created it
- * calls this after its last removal so that the registry ends as it began.
- */
-export async function deleteCredentialsDelegationKeyIfEmpty(t: WsmanTransport): Promise<boolean> {
-  return new Registry(t).deleteKeyIfEmpty(CREDENTIALS_DELEGATION_KEY);
-}
-
 /** Whether HKLM\...\CredentialsDelegation exists (to know, before creating anything, whether it was there). */
-export async function credentialsDelegationKeyExists(t: WsmanTransport): Promise<boolean> {
-  return new Registry(t).keyExists(CREDENTIALS_DELEGATION_KEY);
+export async function credentialsDelegationKeyExists(api: WsmanHostApi): Promise<boolean> {
+  return new Registry(api).keyExists(CREDENTIALS_DELEGATION_KEY);
 }
 
 /** For each switch: undefined leaves it alone, null deletes the value, a number sets it. */
@@ -215,12 +189,12 @@ export interface Switches {
 
 /** Set or delete a policy's switch DWORDs; returns their previous values and whether anything was written. */
 export async function setSwitches(
-  t: WsmanTransport,
+  api: WsmanHostApi,
   policy: DelegationPolicyName,
   change: SwitchChange,
 ): Promise<{ previous: Switches; changed: boolean }> {
   checkPolicy(policy);
-  const reg = new Registry(t);
+  const reg = new Registry(api);
   const targets: Array<[keyof Switches, string, number | null | undefined]> = [
     ["enabled", policy, change.enabled],
     ["concatenateDefaults", DELEGATION_POLICIES[policy], change.concatenateDefaults],

@@ -1,4 +1,5 @@
-// Errors of the Windows layer, each with a stable `code`, and the translation of
+// Errors of the Windows layer, each declaring its `name` and a literal `code` that
+// starts with WINDOWS_, and the translation of
 // WinRM-level failures into sentences a Windows administrator recognises: which host,
 // which setting, and what to do about it. No message here ever includes a password:
 // nothing in this layer holds one, and describeFault redacts anything the caller
@@ -10,19 +11,22 @@ export type WindowsErrorCode =
   | "WINDOWS_POLICY_CONTROLLED"
   | "WINDOWS_REGISTRY"
   | "WINDOWS_VERIFY"
-  | "WINDOWS_HOST_FAULT";
+  | "WINDOWS_HOST_FAULT"
+  | "WINDOWS_INVALID_ARGUMENT";
 
+/** The base of every error the Windows layer throws. */
 export abstract class WindowsError extends Error {
   abstract readonly code: WindowsErrorCode;
+  override readonly name: string = "WindowsError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** A Group Policy owns the setting; the WSMan Put is (or would be) refused with 2150858890. */
 export class PolicyControlledError extends WindowsError {
-  readonly code = "WINDOWS_POLICY_CONTROLLED" as const;
+  override readonly name = "PolicyControlledError";
+  readonly code = "WINDOWS_POLICY_CONTROLLED";
   constructor(
     readonly setting: string,
     /** Full registry path of the policy key, e.g. HKLM\SOFTWARE\Policies\Microsoft\Windows\WinRM\Service. */
@@ -49,7 +53,8 @@ const WIN32_NAMES: Record<number, string> = {
 
 /** StdRegProv returned a non-zero ReturnValue other than "not found". */
 export class RegistryError extends WindowsError {
-  readonly code = "WINDOWS_REGISTRY" as const;
+  override readonly name = "RegistryError";
+  readonly code = "WINDOWS_REGISTRY";
   constructor(
     readonly method: string,
     readonly key: string,
@@ -66,7 +71,8 @@ export class RegistryError extends WindowsError {
 
 /** A write was accepted but reading it back shows something else (someone else wrote, or the host ignored it). */
 export class VerifyError extends WindowsError {
-  readonly code = "WINDOWS_VERIFY" as const;
+  override readonly name = "VerifyError";
+  readonly code = "WINDOWS_VERIFY";
   constructor(
     readonly setting: string,
     readonly expected: unknown,
@@ -80,17 +86,24 @@ export class VerifyError extends WindowsError {
 
 /** Any other failure, carrying the admin-facing message from describeFault and the original error as `cause`. */
 export class HostFaultError extends WindowsError {
-  readonly code = "WINDOWS_HOST_FAULT" as const;
+  override readonly name = "HostFaultError";
+  readonly code = "WINDOWS_HOST_FAULT";
   constructor(
     message: string,
     readonly host: string,
     readonly setting: string,
-    /** The `code` of the underlying error (e.g. WSMAN_FAULT, WINRM_AUTH), when it had one. */
+    /** The `code` of the underlying error (e.g. WINRM_FAULT, WINRM_AUTH), when it had one. */
     readonly causeCode: string | undefined,
     options?: { cause?: unknown },
   ) {
     super(message, options);
   }
+}
+
+/** A caller passed a value this layer refuses before any request (a programming error, not a host fault). */
+export class InvalidArgumentError extends WindowsError {
+  override readonly name = "InvalidArgumentError";
+  readonly code = "WINDOWS_INVALID_ARGUMENT";
 }
 
 /** WSMan fault code for "controlled by policies" (0x8033808A). */
@@ -213,7 +226,7 @@ export function describeFault(err: unknown, ctx: FaultContext): string {
     reason = err.message;
   } else {
     switch (e.code) {
-      case "WSMAN_FAULT":
+      case "WINRM_FAULT":
         reason = describeWsmanFault(e, ctx);
         break;
       case "WINRM_AUTH":

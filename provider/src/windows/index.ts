@@ -1,13 +1,78 @@
 // Windows semantics over WinRMClient: WSMan config, the registry through StdRegProv,
 // the Credentials Delegation policy lists, and the admin-facing error vocabulary.
-export * from "./uris";
-export * from "./transport";
-export * from "./errors";
-export * from "./registry";
-export * from "./wsman-config";
-export * from "./trusted-hosts";
-export * from "./delegation";
-export * from "./oracle";
-export * from "./lock";
-export * from "./snapshot";
+export {
+  ALLOW_CREDSSP_POLICY_VALUE,
+  authUriFor,
+  CREDENTIALS_DELEGATION_KEY,
+  ENCRYPTION_ORACLE_KEY,
+  ENCRYPTION_ORACLE_VALUE,
+  HKLM,
+  hklmPath,
+  STDREGPROV_URI,
+  WINRM_POLICY_KEYS,
+  WSMAN_CLIENT_AUTH_URI,
+  WSMAN_CLIENT_URI,
+  WSMAN_CONFIG_URI,
+  WSMAN_SERVICE_AUTH_URI,
+} from "./uris";
+export type { CredSSPRole } from "./uris";
+export type { RegistryInvokeInput, WsmanHostApi, WsmanObject } from "./host-api";
+export {
+  describeFault,
+  HostFaultError,
+  InvalidArgumentError,
+  PolicyControlledError,
+  RegistryError,
+  VerifyError,
+  WindowsError,
+  wrapFault,
+  WSMAN_POLICY_CONTROLLED_FAULT,
+} from "./errors";
+export type { FaultContext, WindowsErrorCode } from "./errors";
+export { Registry, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ } from "./registry";
+export type { RegistryValueInfo } from "./registry";
+export {
+  assertCredSSPWritable,
+  credSSPSettingName,
+  getCredSSP,
+  getCredSSPPolicy,
+  getTrustedHosts,
+  setCredSSP,
+  setTrustedHosts,
+  TRUSTED_HOSTS_SETTING,
+} from "./wsman-config";
+export type { WriteResult } from "./wsman-config";
+export {
+  addToTrustedHostsRaw,
+  formatTrustedHosts,
+  hasTrustedHost,
+  missingTrustedHosts,
+  parseTrustedHosts,
+  removeFromTrustedHostsRaw,
+} from "./trusted-hosts";
+export {
+  addSpns,
+  credentialsDelegationKeyExists,
+  DELEGATION_POLICIES,
+  DELEGATION_POLICY_NAMES,
+  nextEntryNumber,
+  planAdditions,
+  policyListKey,
+  readPolicy,
+  removeEntries,
+  setSwitches,
+  sortEntryNames,
+} from "./delegation";
+export type { DelegationPolicyName, PolicyEntry, PolicyState, SwitchChange, Switches } from "./delegation";
+export {
+  ENCRYPTION_ORACLE_LEVELS,
+  encryptionOracleKeyExists,
+  encryptionOracleLevelName,
+  getEncryptionOracle,
+  setEncryptionOracle,
+} from "./oracle";
+export type { EncryptionOracleLevel } from "./oracle";
+export { activeHostLocks, hostLockKey, withHostLock } from "./lock";
+export { formatCredSSPStatus, readHostState } from "./snapshot";
+export type { HostStateSnapshot, PolicySnapshot } from "./snapshot";
 export { toArray } from "./wsman-values";

@@ -1,9 +1,9 @@
 // AllowEncryptionOracle (CVE-2018-0886 "Encryption Oracle Remediation").
 // The value meanings are from non-Microsoft pages (unverified); a change takes a reboot.
 
-import { VerifyError } from "./errors";
+import { InvalidArgumentError, VerifyError } from "./errors";
 import { Registry } from "./registry";
-import type { WsmanTransport } from "./transport";
+import type { WsmanHostApi } from "./host-api";
 import { ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE, hklmPath } from "./uris";
 
 export const ENCRYPTION_ORACLE_LEVELS = {
@@ -21,19 +21,19 @@ export function encryptionOracleLevelName(value: number): EncryptionOracleLevel 
 }
 
 /** The DWORD, or undefined when absent (Windows then applies its default). */
-export async function getEncryptionOracle(t: WsmanTransport): Promise<number | undefined> {
-  return new Registry(t).getDword(ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE);
+export async function getEncryptionOracle(api: WsmanHostApi): Promise<number | undefined> {
+  return new Registry(api).getDword(ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE);
 }
 
 /** Set the DWORD (creating its key), or delete it with null; returns the previous value. */
 export async function setEncryptionOracle(
-  t: WsmanTransport,
+  api: WsmanHostApi,
   value: number | null,
 ): Promise<{ previous: number | undefined; changed: boolean }> {
   if (value !== null && !Object.values(ENCRYPTION_ORACLE_LEVELS).includes(value as 0 | 1 | 2)) {
-    throw new RangeError(`AllowEncryptionOracle must be 0, 1 or 2 (or null to delete), got ${value}`);
+    throw new InvalidArgumentError(`AllowEncryptionOracle must be 0, 1 or 2 (or null to delete), got ${value}`);
   }
-  const reg = new Registry(t);
+  const reg = new Registry(api);
   const previous = await reg.getDword(ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE);
   if ((value ?? undefined) === previous) return { previous, changed: false };
   if (value === null) {
@@ -49,19 +49,7 @@ export async function setEncryptionOracle(
   return { previous, changed: true };
 }
 
-/**
- * Delete the ...\CredSSP\Parameters key, then ...\CredSSP, while they are empty. They do
- * not exist on a default host; a caller that created them (by setting the value) calls
- * this after deleting the value so the registry ends as it began.
- */
-export async function deleteEncryptionOracleKeysIfEmpty(t: WsmanTransport): Promise<void> {
-  const reg = new Registry(t);
-  if (await reg.deleteKeyIfEmpty(ENCRYPTION_ORACLE_KEY)) {
-    await reg.deleteKeyIfEmpty(ENCRYPTION_ORACLE_KEY.slice(0, ENCRYPTION_ORACLE_KEY.lastIndexOf("\\")));
-  }
-}
-
 /** Whether the ...\CredSSP\Parameters key exists. */
-export async function encryptionOracleKeyExists(t: WsmanTransport): Promise<boolean> {
-  return new Registry(t).keyExists(ENCRYPTION_ORACLE_KEY);
+export async function encryptionOracleKeyExists(api: WsmanHostApi): Promise<boolean> {
+  return new Registry(api).keyExists(ENCRYPTION_ORACLE_KEY);
 }

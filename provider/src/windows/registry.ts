@@ -3,18 +3,16 @@
 // fault. Code 2 (ERROR_FILE_NOT_FOUND) means "no such key or value", which callers
 // need as an ordinary answer; every other non-zero code is an error.
 
-import { RegistryError } from "./errors";
-import type { RegistryInvokeInput, WsmanTransport } from "./transport";
+import { InvalidArgumentError, RegistryError } from "./errors";
+import type { RegistryInvokeInput, WsmanHostApi } from "./host-api";
 import { HKLM, STDREGPROV_URI } from "./uris";
 import { child, integer, text, toArray } from "./wsman-values";
 
-/** StdRegProv value type codes (EnumValues `Types`). */
+/** StdRegProv value type codes (EnumValues `Types`) for the types this project reads. */
 export const REG_SZ = 1;
 export const REG_EXPAND_SZ = 2;
-export const REG_BINARY = 3;
 export const REG_DWORD = 4;
 export const REG_MULTI_SZ = 7;
-export const REG_QWORD = 11;
 
 export interface RegistryValueInfo {
   name: string;
@@ -26,7 +24,7 @@ const NOT_FOUND = 2;
 
 export class Registry {
   constructor(
-    private readonly transport: WsmanTransport,
+    private readonly api: WsmanHostApi,
     /** hDefKey; HKLM unless a test or caller wants another hive. */
     private readonly hive: number = HKLM,
   ) {}
@@ -73,7 +71,7 @@ export class Registry {
 
   async setDword(key: string, valueName: string, value: number): Promise<void> {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-      throw new RangeError(`REG_DWORD ${valueName} must be an integer 0..4294967295, got ${value}`);
+      throw new InvalidArgumentError(`REG_DWORD ${valueName} must be an integer 0..4294967295, got ${value}`);
     }
     await this.mustCall("SetDWORDValue", key, valueName, { sValueName: valueName, uValue: value });
   }
@@ -122,7 +120,7 @@ export class Registry {
     valueName: string | undefined,
     extra: RegistryInvokeInput,
   ): Promise<unknown> {
-    const out = await this.transport.invoke(STDREGPROV_URI, method, {
+    const out = await this.api.invoke(STDREGPROV_URI, method, {
       hDefKey: this.hive,
       sSubKeyName: key,
       ...extra,

@@ -4,7 +4,7 @@
 
 import { credentialsDelegationKeyExists, DELEGATION_POLICY_NAMES, DelegationPolicyName, readPolicy } from "./delegation";
 import { encryptionOracleKeyExists, getEncryptionOracle } from "./oracle";
-import type { WsmanTransport } from "./transport";
+import type { WsmanHostApi } from "./host-api";
 import { getCredSSP, getCredSSPPolicy, getTrustedHosts } from "./wsman-config";
 
 export interface PolicySnapshot {
@@ -33,13 +33,13 @@ export interface HostStateSnapshot {
 }
 
 /** Read the full managed state. Requests are sent one after another (one connection, predictable order). */
-export async function readHostState(t: WsmanTransport): Promise<HostStateSnapshot> {
-  const clientCredSSP = await getCredSSP(t, "client");
-  const serviceCredSSP = await getCredSSP(t, "service");
-  const trustedHosts = await getTrustedHosts(t);
+export async function readHostState(api: WsmanHostApi): Promise<HostStateSnapshot> {
+  const clientCredSSP = await getCredSSP(api, "client");
+  const serviceCredSSP = await getCredSSP(api, "service");
+  const trustedHosts = await getTrustedHosts(api);
   const delegation = {} as Record<DelegationPolicyName, PolicySnapshot>;
   for (const policy of DELEGATION_POLICY_NAMES) {
-    const state = await readPolicy(t, policy);
+    const state = await readPolicy(api, policy);
     delegation[policy] = {
       enabled: state.enabled ?? null,
       concatenateDefaults: state.concatenateDefaults ?? null,
@@ -47,12 +47,12 @@ export async function readHostState(t: WsmanTransport): Promise<HostStateSnapsho
       entries: state.entries.map((e) => ({ name: e.name, spn: e.spn })),
     };
   }
-  const encryptionOracle = (await getEncryptionOracle(t)) ?? null;
-  const clientAllowCredSSP = (await getCredSSPPolicy(t, "client")) ?? null;
-  const serviceAllowCredSSP = (await getCredSSPPolicy(t, "service")) ?? null;
+  const encryptionOracle = (await getEncryptionOracle(api)) ?? null;
+  const clientAllowCredSSP = (await getCredSSPPolicy(api, "client")) ?? null;
+  const serviceAllowCredSSP = (await getCredSSPPolicy(api, "service")) ?? null;
   const keys = {
-    credentialsDelegation: await credentialsDelegationKeyExists(t),
-    encryptionOracleParameters: await encryptionOracleKeyExists(t),
+    credentialsDelegation: await credentialsDelegationKeyExists(api),
+    encryptionOracleParameters: await encryptionOracleKeyExists(api),
   };
   return {
     wsman: { clientCredSSP, serviceCredSSP, trustedHosts },

@@ -36,17 +36,6 @@ export function missingTrustedHosts(list: readonly string[], hosts: readonly str
   return missing;
 }
 
-/** The list with the missing hosts appended; existing entries untouched. */
-export function addTrustedHosts(list: readonly string[], hosts: readonly string[]): string[] {
-  return [...list, ...missingTrustedHosts(list, hosts)];
-}
-
-/** The list without the given hosts (every case-insensitive match); other entries untouched. */
-export function removeTrustedHosts(list: readonly string[], hosts: readonly string[]): string[] {
-  const drop = new Set(hosts.map(key));
-  return list.filter((entry) => !drop.has(key(entry)));
-}
-
 /**
  * Append the missing hosts to the raw string, leaving the existing text byte-for-byte
  * (spacing included). Returns `raw` itself when nothing is missing, so callers can

@@ -5,9 +5,10 @@
 // Writes send the same partial bodies Enable-WSManCredSSP / Set-Item send, and are
 // read back afterwards, because a Put that "succeeds" is not proof of the new value.
 
+import { escapeXml } from "../winrm";
 import { PolicyControlledError, VerifyError, WSMAN_POLICY_CONTROLLED_FAULT } from "./errors";
-import { Registry } from "./registry";
-import type { WsmanTransport } from "./transport";
+import { Registry, REG_DWORD, REG_EXPAND_SZ, REG_SZ } from "./registry";
+import type { WsmanHostApi } from "./host-api";
 import {
   ALLOW_CREDSSP_POLICY_VALUE,
   authUriFor,
@@ -16,7 +17,7 @@ import {
   WINRM_POLICY_KEYS,
   WSMAN_CLIENT_URI,
 } from "./uris";
-import { at, bool, text, xmlEscape } from "./wsman-values";
+import { at, bool, text } from "./wsman-values";
 
 /** The WSMan path of the CredSSP flag for a role, as WSMan:\ and winrm.cmd show it. */
 export function credSSPSettingName(role: CredSSPRole): string {
@@ -26,8 +27,8 @@ export function credSSPSettingName(role: CredSSPRole): string {
 export const TRUSTED_HOSTS_SETTING = "Client/TrustedHosts";
 
 /** Current value of the CredSSP flag for a role. */
-export async function getCredSSP(t: WsmanTransport, role: CredSSPRole): Promise<boolean> {
-  const auth = await t.get(authUriFor(role));
+export async function getCredSSP(api: WsmanHostApi, role: CredSSPRole): Promise<boolean> {
+  const auth = await api.get(authUriFor(role));
   const value = bool(at(auth, "CredSSP"));
   if (value === undefined) {
     throw new VerifyError(credSSPSettingName(role), "true or false", at(auth, "CredSSP"));
@@ -39,15 +40,16 @@ export async function getCredSSP(t: WsmanTransport, role: CredSSPRole): Promise<
  * The AllowCredSSP policy value for a role, when Group Policy sets one.
  * Any type counts: Windows treats the setting as policy-controlled while the value exists.
  */
-export async function getCredSSPPolicy(t: WsmanTransport, role: CredSSPRole): Promise<number | string | undefined> {
-  const reg = new Registry(t);
+export async function getCredSSPPolicy(api: WsmanHostApi, role: CredSSPRole): Promise<number | string | undefined> {
+  const reg = new Registry(api);
   const key = WINRM_POLICY_KEYS[role];
   const values = await reg.enumValues(key);
   const found = values?.find((v) => v.name.toLowerCase() === ALLOW_CREDSSP_POLICY_VALUE.toLowerCase());
   if (!found) return undefined;
-  const dword = found.type === 4 ? await reg.getDword(key, found.name) : undefined;
+  const dword = found.type === REG_DWORD ? await reg.getDword(key, found.name) : undefined;
   if (dword !== undefined) return dword;
-  return (found.type === 1 || found.type === 2 ? await reg.getString(key, found.name) : undefined) ?? `type ${found.type}`;
+  const isString = found.type === REG_SZ || found.type === REG_EXPAND_SZ;
+  return (isString ? await reg.getString(key, found.name) : undefined) ?? `type ${found.type}`;
 }
 
 function policyError(role: CredSSPRole, host: string | undefined, cause?: unknown): PolicyControlledError {
@@ -62,12 +64,12 @@ function policyError(role: CredSSPRole, host: string | undefined, cause?: unknow
 function isPolicyFault(err: unknown): boolean {
   if (err === null || typeof err !== "object") return false;
   const e = err as { code?: unknown; wsmanCode?: unknown };
-  return e.code === "WSMAN_FAULT" && Number(e.wsmanCode) === WSMAN_POLICY_CONTROLLED_FAULT;
+  return e.code === "WINRM_FAULT" && Number(e.wsmanCode) === WSMAN_POLICY_CONTROLLED_FAULT;
 }
 
 /** Throw PolicyControlledError (naming the policy key) when Group Policy owns the role's CredSSP flag. */
-export async function assertCredSSPWritable(t: WsmanTransport, role: CredSSPRole, opts: { host?: string } = {}): Promise<void> {
-  if ((await getCredSSPPolicy(t, role)) !== undefined) throw policyError(role, opts.host);
+export async function assertCredSSPWritable(api: WsmanHostApi, role: CredSSPRole, opts: { host?: string } = {}): Promise<void> {
+  if ((await getCredSSPPolicy(api, role)) !== undefined) throw policyError(role, opts.host);
 }
 
 export interface WriteResult<T> {
@@ -82,45 +84,45 @@ export interface WriteResult<T> {
  * the policy key) when Group Policy owns it, rather than relying on the host's fault.
  */
 export async function setCredSSP(
-  t: WsmanTransport,
+  api: WsmanHostApi,
   role: CredSSPRole,
   enabled: boolean,
   opts: { host?: string } = {},
 ): Promise<WriteResult<boolean>> {
-  const previous = await getCredSSP(t, role);
+  const previous = await getCredSSP(api, role);
   if (previous === enabled) return { previous, changed: false };
-  await assertCredSSPWritable(t, role, opts);
+  await assertCredSSPWritable(api, role, opts);
   const uri = authUriFor(role);
   const body = `<cfg:Auth xmlns:cfg="${uri}"><cfg:CredSSP>${enabled ? "true" : "false"}</cfg:CredSSP></cfg:Auth>`;
   try {
-    await t.put(uri, body);
+    await api.put(uri, body);
   } catch (err) {
     if (isPolicyFault(err)) throw policyError(role, opts.host, err);
     throw err;
   }
-  const after = await getCredSSP(t, role);
+  const after = await getCredSSP(api, role);
   if (after !== enabled) throw new VerifyError(credSSPSettingName(role), enabled, after);
   return { previous, changed: true };
 }
 
 /** Client/TrustedHosts exactly as stored (an absent element reads as ""). */
-export async function getTrustedHosts(t: WsmanTransport): Promise<string> {
-  const client = await t.get(WSMAN_CLIENT_URI);
+export async function getTrustedHosts(api: WsmanHostApi): Promise<string> {
+  const client = await api.get(WSMAN_CLIENT_URI);
   return text(at(client, "TrustedHosts")) ?? "";
 }
 
 /** Replace Client/TrustedHosts with `raw` (Set-Item semantics: the whole string). */
 export async function setTrustedHosts(
-  t: WsmanTransport,
+  api: WsmanHostApi,
   raw: string,
   opts: { host?: string } = {},
 ): Promise<WriteResult<string>> {
-  const previous = await getTrustedHosts(t);
+  const previous = await getTrustedHosts(api);
   if (previous === raw) return { previous, changed: false };
   const body =
-    `<cfg:Client xmlns:cfg="${WSMAN_CLIENT_URI}"><cfg:TrustedHosts>${xmlEscape(raw)}</cfg:TrustedHosts></cfg:Client>`;
+    `<cfg:Client xmlns:cfg="${WSMAN_CLIENT_URI}"><cfg:TrustedHosts>${escapeXml(raw)}</cfg:TrustedHosts></cfg:Client>`;
   try {
-    await t.put(WSMAN_CLIENT_URI, body);
+    await api.put(WSMAN_CLIENT_URI, body);
   } catch (err) {
     // The "Trusted Hosts" WinRM client policy lives under the same key as AllowCredSSP
     // (values TrustedHosts / TrustedHostsList — unverified names).
@@ -132,7 +134,7 @@ export async function setTrustedHosts(
     }
     throw err;
   }
-  const after = await getTrustedHosts(t);
+  const after = await getTrustedHosts(api);
   if (after !== raw) throw new VerifyError(TRUSTED_HOSTS_SETTING, raw, after);
   return { previous, changed: true };
 }

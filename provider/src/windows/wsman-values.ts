@@ -1,9 +1,8 @@
-// Reading the plain objects WinRMClient returns (contract C). An element with text
-// becomes a string, with children an object, a repeated child an array (but a single
-// one stays a single value), xsi:nil a null and an empty element "". These helpers
-// make the "single vs array" and "absent vs empty" cases explicit in one place.
-
-export type WsmanValue = string | null | WsmanValue[] | { [name: string]: WsmanValue };
+// Reading the plain objects WinRMClient returns (contract C; the wire layer's
+// WsmanObject/WsmanValue types). An element with text becomes a string, with children
+// an object, a repeated child an array (but a single one stays a single value),
+// xsi:nil a null and an empty element "". These helpers make the "single vs array"
+// and "absent vs empty" cases explicit in one place.
 
 /** Normalise a possibly-repeated element to an array; absent or nil becomes []. */
 export function toArray(value: unknown): unknown[] {
@@ -44,9 +43,4 @@ export function bool(value: unknown): boolean | undefined {
   if (t === "true" || t === "1") return true;
   if (t === "false" || t === "0") return false;
   return undefined;
-}
-
-/** Escape text for inclusion in an XML element body. */
-export function xmlEscape(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }

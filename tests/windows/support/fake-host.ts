@@ -5,7 +5,8 @@
 // can be tested without the network; tests/windows/integration.test.ts runs the same
 // layer against the real simulator through the real client.
 
-import type { RegistryInvokeInput, WsmanObject, WsmanTransport } from "../../../provider/src/windows/transport";
+import { STDREGPROV_URI, WSMAN_CONFIG_URI } from "../../../provider/src/windows";
+import type { RegistryInvokeInput, WsmanHostApi, WsmanObject } from "../../../provider/src/windows";
 
 type RegValue = { name: string; type: number; value: string | number | string[] };
 
@@ -17,9 +18,7 @@ export interface FakeCall {
   input?: RegistryInvokeInput;
 }
 
-const CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config";
-
-export class FakeHost implements WsmanTransport {
+export class FakeHost implements WsmanHostApi {
   clientCredSSP = "false";
   serviceCredSSP = "false";
   trustedHosts = "";
@@ -61,9 +60,9 @@ export class FakeHost implements WsmanTransport {
   // ---- contract C ----
   async get(uri: string): Promise<WsmanObject> {
     this.calls.push({ op: "get", uri });
-    if (uri === `${CONFIG}/client/auth`) return this.auth(this.clientCredSSP, true);
-    if (uri === `${CONFIG}/service/auth`) return this.auth(this.serviceCredSSP, false);
-    if (uri === `${CONFIG}/client`) {
+    if (uri === `${WSMAN_CONFIG_URI}/client/auth`) return this.auth(this.clientCredSSP, true);
+    if (uri === `${WSMAN_CONFIG_URI}/service/auth`) return this.auth(this.serviceCredSSP, false);
+    if (uri === `${WSMAN_CONFIG_URI}/client`) {
       return {
         NetworkDelayms: "5000",
         URLPrefix: "wsman",
@@ -86,9 +85,9 @@ export class FakeHost implements WsmanTransport {
     const credssp = /<cfg:CredSSP>(.*?)<\/cfg:CredSSP>/.exec(body)?.[1];
     const trusted = /<cfg:TrustedHosts>(.*?)<\/cfg:TrustedHosts>/s.exec(body)?.[1];
     if (!this.dropWrites) {
-      if (uri === `${CONFIG}/client/auth` && credssp !== undefined) this.clientCredSSP = credssp;
-      else if (uri === `${CONFIG}/service/auth` && credssp !== undefined) this.serviceCredSSP = credssp;
-      else if (uri === `${CONFIG}/client` && trusted !== undefined) {
+      if (uri === `${WSMAN_CONFIG_URI}/client/auth` && credssp !== undefined) this.clientCredSSP = credssp;
+      else if (uri === `${WSMAN_CONFIG_URI}/service/auth` && credssp !== undefined) this.serviceCredSSP = credssp;
+      else if (uri === `${WSMAN_CONFIG_URI}/client` && trusted !== undefined) {
         this.trustedHosts = trusted.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
       } else throw new Error(`fake host: unexpected put ${uri} ${body}`);
     }
@@ -97,7 +96,7 @@ export class FakeHost implements WsmanTransport {
 
   async invoke(uri: string, method: string, input: RegistryInvokeInput): Promise<WsmanObject> {
     this.calls.push({ op: "invoke", uri, method, input });
-    if (uri !== "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv") throw new Error(`fake: ${uri}`);
+    if (uri !== STDREGPROV_URI) throw new Error(`fake: ${uri}`);
     if (input.hDefKey !== 2147483650) return { ReturnValue: "6" };
     const forced = this.returnValueFor[method];
     if (forced !== undefined) return { ReturnValue: String(forced) };
