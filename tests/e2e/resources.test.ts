@@ -230,7 +230,7 @@ describe("resources through the real engine", () => {
       (e: Error) => e,
     );
     await failing.dispose();
-    expect(err).toBeDefined();
+    expect(err).toBeInstanceOf(Error);
     expect(String(err?.message)).toMatch(/127\.0\.0\.1:1/);
     expect(String(err?.message)).not.toContain(password);
   });

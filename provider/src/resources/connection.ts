@@ -5,6 +5,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { WinRMClient } from "../winrm";
 import { hostLockKey, withHostLock, wrapFault } from "../windows";
+import type { WsmanHostApi } from "../windows";
+import type { OwnedKeys } from "./key-ownership";
 import { checked, hostProblem } from "./validation";
 
 const SHA256_FINGERPRINT = /^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
@@ -68,30 +70,55 @@ export function openClient(c: Connection): WinRMClient {
   });
 }
 
-/** What a failure message names: the setting being read or written when it failed. */
-export interface Step {
-  setting: string;
+/**
+ * One operation on one host, handed to the function `onHost` runs: the session and
+ * what the operation records as it goes. Each write updates `changes`/`keys` before
+ * the next one, so a failure part-way leaves an exact record (PartialApplyError).
+ */
+export interface HostOp {
+  /** The session, as the slice of WinRMClient the Windows layer uses. */
+  readonly api: WsmanHostApi;
+  /** `connection.host` as the program wrote it, for messages. */
+  readonly host: string;
+  /** One line per change made on the host (the resource's `lastApplied`). */
+  readonly changes: string[];
+  /** The registry keys the resource touched (key-ownership.ts). */
+  readonly keys: OwnedKeys;
+  /** Names the setting now being read or written, so that a failure names it. */
+  working(setting: string): void;
 }
 
 /**
  * Runs `fn` with a WinRM session to the host, holding the host's lock for the
  * whole read-modify-write (CredSSPClient and DelegationPolicy share values and
- * Pulumi runs them in parallel). `step.setting` is updated by `fn` as it goes, so a
- * failure names the setting it was working on.
+ * Pulumi runs them in parallel). A failure becomes a WindowsError naming the host,
+ * the setting `fn` was working on, and never the password. `record` is where the
+ * operation's changes and touched keys go (the resource state's own objects).
  */
-export async function onHost<T>(c: Connection, fn: (client: WinRMClient, step: Step) => Promise<T>): Promise<T> {
-  const step: Step = { setting: "WinRM connection" };
+export async function onHost<T>(
+  c: Connection,
+  fn: (op: HostOp) => Promise<T>,
+  record: { changes?: string[]; keys?: OwnedKeys } = {},
+): Promise<T> {
+  let setting = "WinRM connection";
   return withHostLock(hostLockKey(c.host, connectionPort(c)), async () => {
     const client = openClient(c);
+    const op: HostOp = {
+      api: client,
+      host: c.host,
+      changes: record.changes ?? [],
+      keys: record.keys ?? {},
+      working: (now) => void (setting = now),
+    };
     try {
-      return await fn(client, step);
+      return await fn(op);
     } catch (err) {
       throw wrapFault(err, {
         host: c.host,
         port: connectionPort(c),
         scheme: connectionScheme(c),
         auth: c.auth ?? "ntlm",
-        setting: step.setting,
+        setting,
         redact: [c.password],
       });
     } finally {

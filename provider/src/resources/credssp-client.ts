@@ -73,11 +73,11 @@ export const credSSPClientProvider = {
   },
 
   async read(id: string, props: CredSSPClientState) {
-    return onHost(props.connection, async (client, step) => {
-      step.setting = SETTING;
-      const enabled = await getCredSSP(client, "client");
-      step.setting = `AllowFreshCredentials`;
-      const live = await readPolicy(client, POLICY);
+    return onHost(props.connection, async (op) => {
+      op.working(SETTING);
+      const enabled = await getCredSSP(op.api, "client");
+      op.working(POLICY);
+      const live = await readPolicy(op.api, POLICY);
       const present = liveView(props.spns, live, false);
       const delegateComputers = props.delegateComputers.filter((dc) => present.some((s) => s.toLowerCase() === wsmanSpn(dc).toLowerCase()));
       // Deleted out of band: nothing of it is left on the host.
@@ -102,22 +102,30 @@ export const credSSPClientProvider = {
   },
 
   async delete(_id: string, props: CredSSPClientState) {
-    await onHost(props.connection, async (client, step) => {
-      if (props.owned?.list) await releaseList(client, props.owned.list, step);
-      await releaseKeys(client, props.owned?.keys ?? {});
-      await restoreFlag(client, "client", props.owned?.credSSP, props.host, step);
-    });
+    await onHost(
+      props.connection,
+      async (op) => {
+        if (props.owned?.list) await releaseList(op, props.owned.list);
+        await releaseKeys(op);
+        await restoreFlag(op, "client", props.owned?.credSSP);
+      },
+      { keys: props.owned?.keys },
+    );
   },
 };
 
 async function converge(state: CredSSPClientState, fresh: boolean): Promise<void> {
-  await onHost(state.connection, async (client, step) => {
-    const flag = await enableFlag(client, "client", state.owned.credSSP, state.host, step, state.lastApplied);
-    if (flag) state.owned.credSSP = flag;
-    state.enabled = true;
-    const want = { spns: state.spns, concatenateDefaults: 1, exclusive: false } as const;
-    await applyList(client, state.owned.list, want, fresh, step, state.lastApplied, state.owned.keys);
-  });
+  await onHost(
+    state.connection,
+    async (op) => {
+      const flag = await enableFlag(op, "client", state.owned.credSSP);
+      if (flag) state.owned.credSSP = flag;
+      state.enabled = true;
+      const want = { spns: state.spns, concatenateDefaults: 1, exclusive: false } as const;
+      await applyList(op, state.owned.list, want, fresh);
+    },
+    { changes: state.lastApplied, keys: state.owned.keys },
+  );
 }
 
 export interface CredSSPClientArgs {

@@ -49,9 +49,9 @@ export const credSSPServerProvider = {
   },
 
   async read(id: string, props: CredSSPServerState) {
-    const enabled = await onHost(props.connection, (client, step) => {
-      step.setting = SETTING;
-      return getCredSSP(client, "service");
+    const enabled = await onHost(props.connection, (op) => {
+      op.working(SETTING);
+      return getCredSSP(op.api, "service");
     });
     const live = { ...props, enabled };
     return { id, props: live, inputs: { connection: props.connection, enabled } };
@@ -64,16 +64,20 @@ export const credSSPServerProvider = {
   },
 
   async delete(_id: string, props: CredSSPServerState) {
-    await onHost(props.connection, (client, step) => restoreFlag(client, "service", props.owned?.credSSP, props.host, step));
+    await onHost(props.connection, (op) => restoreFlag(op, "service", props.owned?.credSSP));
   },
 };
 
 async function ensureEnabled(state: CredSSPServerState): Promise<void> {
-  await onHost(state.connection, async (client, step) => {
-    const flag = await enableFlag(client, "service", state.owned.credSSP, state.host, step, state.lastApplied);
-    if (flag) state.owned.credSSP = flag;
-    state.enabled = true;
-  });
+  await onHost(
+    state.connection,
+    async (op) => {
+      const flag = await enableFlag(op, "service", state.owned.credSSP);
+      if (flag) state.owned.credSSP = flag;
+      state.enabled = true;
+    },
+    { changes: state.lastApplied },
+  );
 }
 
 export interface CredSSPServerArgs {

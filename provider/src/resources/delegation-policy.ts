@@ -9,9 +9,11 @@ import {
   DelegationPolicyName,
   ENCRYPTION_ORACLE_KEY,
   ENCRYPTION_ORACLE_LEVELS,
+  ENCRYPTION_ORACLE_VALUE,
   EncryptionOracleLevel,
   encryptionOracleLevelName,
   getEncryptionOracle,
+  hklmPath,
   readPolicy,
   setEncryptionOracle,
 } from "../windows";
@@ -36,6 +38,7 @@ export type ListProperty = keyof typeof LIST_PROPERTIES;
 export const LIST_PROPERTY_NAMES = Object.keys(LIST_PROPERTIES) as ListProperty[];
 
 const spnList = uniqueList(checked(spnProblem), "SPN");
+const ORACLE_SETTING = hklmPath(ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE);
 const ORACLE_LEVELS = Object.keys(ENCRYPTION_ORACLE_LEVELS) as [EncryptionOracleLevel, ...EncryptionOracleLevel[]];
 
 export const delegationPolicySchema = z
@@ -100,21 +103,21 @@ export const delegationPolicyProvider = {
   },
 
   async read(id: string, props: DelegationPolicyState) {
-    return onHost(props.connection, async (client, step) => {
+    return onHost(props.connection, async (op) => {
       const liveLists: Partial<Record<ListProperty, string[]>> = {};
       let anyPresent = false;
       for (const prop of LIST_PROPERTY_NAMES) {
         const wanted = props[prop];
         if (wanted === undefined) continue;
-        step.setting = LIST_PROPERTIES[prop];
-        const live = await readPolicy(client, LIST_PROPERTIES[prop]);
+        op.working(LIST_PROPERTIES[prop]);
+        const live = await readPolicy(op.api, LIST_PROPERTIES[prop]);
         liveLists[prop] = liveView(wanted, live, props.exclusive);
         if (live.listKeyExists || live.enabled !== undefined) anyPresent = true;
       }
       let encryptionOracle: EncryptionOracleLevel | undefined;
       if (props.encryptionOracle !== undefined) {
-        step.setting = "AllowEncryptionOracle";
-        const raw = await getEncryptionOracle(client);
+        op.working(ENCRYPTION_ORACLE_VALUE);
+        const raw = await getEncryptionOracle(op.api);
         encryptionOracle = raw === undefined ? undefined : encryptionOracleLevelName(raw);
         if (raw !== undefined) anyPresent = true;
       }
@@ -137,17 +140,21 @@ export const delegationPolicyProvider = {
   },
 
   async delete(_id: string, props: DelegationPolicyState) {
-    await onHost(props.connection, async (client, step) => {
-      for (const owned of Object.values(props.owned?.lists ?? {})) {
-        if (owned) await releaseList(client, owned, step);
-      }
-      const prior = props.owned?.encryptionOracle;
-      if (prior !== undefined) {
-        step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
-        await setEncryptionOracle(client, prior.previous);
-      }
-      await releaseKeys(client, props.owned?.keys ?? {});
-    });
+    await onHost(
+      props.connection,
+      async (op) => {
+        for (const owned of Object.values(props.owned?.lists ?? {})) {
+          if (owned) await releaseList(op, owned);
+        }
+        const prior = props.owned?.encryptionOracle;
+        if (prior !== undefined) {
+          op.working(ORACLE_SETTING);
+          await setEncryptionOracle(op.api, prior.previous);
+        }
+        await releaseKeys(op);
+      },
+      { keys: props.owned?.keys },
+    );
   },
 };
 
@@ -166,37 +173,42 @@ function stateFrom(inputs: Inputs, owned: DelegationPolicyState["owned"]): Deleg
 }
 
 async function converge(state: DelegationPolicyState, olds: DelegationPolicyState | undefined): Promise<void> {
-  await onHost(state.connection, async (client, step) => {
-    for (const prop of LIST_PROPERTY_NAMES) {
-      const spns = state[prop];
-      const existing = state.owned.lists[prop];
-      if (spns === undefined) {
-        // The list was dropped from the program: give back what we did to it.
-        if (existing) {
-          await releaseList(client, existing, step);
-          delete state.owned.lists[prop];
+  await onHost(
+    state.connection,
+    async (op) => {
+      for (const prop of LIST_PROPERTY_NAMES) {
+        const spns = state[prop];
+        const existing = state.owned.lists[prop];
+        if (spns === undefined) {
+          // The list was dropped from the program: give back what we did to it.
+          if (existing) {
+            await releaseList(op, existing);
+            delete state.owned.lists[prop];
+          }
+          continue;
         }
-        continue;
+        const owned = existing ?? emptyOwnedList(LIST_PROPERTIES[prop]);
+        state.owned.lists[prop] = owned;
+        const want = { spns, concatenateDefaults: state.concatenateDefaults ? 1 : 0, exclusive: state.exclusive } as const;
+        await applyList(op, owned, want, existing === undefined);
       }
-      const owned = existing ?? emptyOwnedList(LIST_PROPERTIES[prop]);
-      state.owned.lists[prop] = owned;
-      const want = { spns, concatenateDefaults: state.concatenateDefaults ? 1 : 0, exclusive: state.exclusive } as const;
-      await applyList(client, owned, want, existing === undefined, step, state.lastApplied, state.owned.keys);
-    }
-    if (state.encryptionOracle !== undefined) {
-      step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
-      await recordKey(client, state.owned.keys, ENCRYPTION_ORACLE_KEY);
-      const result = await setEncryptionOracle(client, ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle]);
-      if (result.changed) {
-        if (state.owned.encryptionOracle === undefined) state.owned.encryptionOracle = { previous: result.previous ?? null };
-        state.lastApplied.push(`AllowEncryptionOracle: ${result.previous ?? "absent"} -> ${ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle]}`);
+      if (state.encryptionOracle !== undefined) {
+        op.working(ORACLE_SETTING);
+        await recordKey(op, ENCRYPTION_ORACLE_KEY);
+        const level = ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle];
+        const result = await setEncryptionOracle(op.api, level);
+        if (result.changed) {
+          if (state.owned.encryptionOracle === undefined) state.owned.encryptionOracle = { previous: result.previous ?? null };
+          op.changes.push(`${ENCRYPTION_ORACLE_VALUE}: ${result.previous ?? "absent"} -> ${level}`);
+        }
+      } else if (olds?.owned?.encryptionOracle !== undefined) {
+        op.working(ORACLE_SETTING);
+        await setEncryptionOracle(op.api, olds.owned.encryptionOracle.previous);
+        delete state.owned.encryptionOracle;
       }
-    } else if (olds?.owned?.encryptionOracle !== undefined) {
-      step.setting = `HKLM\\${ENCRYPTION_ORACLE_KEY}\\AllowEncryptionOracle`;
-      await setEncryptionOracle(client, olds.owned.encryptionOracle.previous);
-      delete state.owned.encryptionOracle;
-    }
-  });
+    },
+    { changes: state.lastApplied, keys: state.owned.keys },
+  );
 }
 
 export interface DelegationPolicyArgs {

@@ -1,7 +1,8 @@
 // Plumbing shared by the four dynamic resources: the serialisable provider shim,
-// zod-based `check`, partial-state errors and the resource-side warnings.
+// zod-based `check`, recording partial state on failure, and the resource-side warnings.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { PartialApplyError } from "./errors";
 
 /** The module part of every type token: `pulumi-nodejs:dynamic/credssp:<Name>`. */
 export const TYPE_MODULE = "credssp";
@@ -72,24 +73,6 @@ export function checkWith<T>(
     .filter((issue) => !hiddenByUnknown(inputs, issue.path))
     .map((issue) => ({ property: propertyPath(issue.path) || "(inputs)", reason: `${propertyPath(issue.path) || "inputs"}: ${issue.message}` }));
   return { inputs: news, failures };
-}
-
-/**
- * A failure after some changes were made. The engine records `properties` as the
- * resource's state (pulumirpc.ErrorResourceInitFailed), so the next `up` knows what
- * this resource already owns and converges instead of adopting its own leftovers.
- */
-export class PartialApplyError extends Error {
-  readonly reasons: string[];
-  constructor(
-    readonly id: string,
-    readonly properties: Record<string, unknown>,
-    cause: Error,
-  ) {
-    super(cause.message, { cause });
-    this.name = "PartialApplyError";
-    this.reasons = [cause.message];
-  }
 }
 
 /**

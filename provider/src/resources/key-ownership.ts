@@ -6,7 +6,8 @@
 // it — or when everything it held back then has since been removed by its owners
 // (the key only existed for them, and the last of them is gone). A key that was
 // already there and empty is never deleted.
-import { Registry, WsmanTransport } from "../windows";
+import { Registry } from "../windows";
+import type { HostOp } from "./connection";
 
 export interface KeyRecord {
   created: boolean;
@@ -24,11 +25,12 @@ async function contents(reg: Registry, key: string): Promise<string[] | undefine
 }
 
 /**
- * Records `key` and each of its missing ancestors before a write creates them.
- * Keys already recorded keep their first record.
+ * Records `key` and each of its missing ancestors in `op.keys` before a write
+ * creates them. Keys already recorded keep their first record.
  */
-export async function recordKey(t: WsmanTransport, keys: OwnedKeys, key: string): Promise<void> {
-  const reg = new Registry(t);
+export async function recordKey(op: HostOp, key: string): Promise<void> {
+  const keys = op.keys;
+  const reg = new Registry(op.api);
   const parts = key.split("\\");
   for (let i = 1; i <= parts.length; i++) {
     const path = parts.slice(0, i).join("\\");
@@ -42,9 +44,10 @@ export async function recordKey(t: WsmanTransport, keys: OwnedKeys, key: string)
   }
 }
 
-/** Deletes, deepest first, the recorded keys that are empty and no longer needed. */
-export async function releaseKeys(t: WsmanTransport, keys: OwnedKeys): Promise<void> {
-  const reg = new Registry(t);
+/** Deletes, deepest first, the keys recorded in `op.keys` that are empty and no longer needed. */
+export async function releaseKeys(op: HostOp): Promise<void> {
+  const keys = op.keys;
+  const reg = new Registry(op.api);
   const deepestFirst = Object.keys(keys).sort((a, b) => b.split("\\").length - a.split("\\").length);
   for (const path of deepestFirst) {
     const record = keys[path];

@@ -13,16 +13,16 @@ import {
   addSpns,
   CREDENTIALS_DELEGATION_KEY,
   DelegationPolicyName,
+  hklmPath,
   PolicyEntry,
   policyListKey,
   readPolicy,
   Registry,
   removeEntries,
   setSwitches,
-  WsmanTransport,
 } from "../windows";
-import type { Step } from "./connection";
-import { OwnedKeys, recordKey } from "./key-ownership";
+import type { HostOp } from "./connection";
+import { recordKey } from "./key-ownership";
 
 /** A switch value before this resource changed it; null = the value was absent. */
 export interface PriorValue {
@@ -59,20 +59,13 @@ export function emptyOwnedList(policy: DelegationPolicyName): OwnedList {
  * Brings one list to `want`, updating `owned` in place as each write lands.
  * `fresh` says whether `owned` is new (its priorNames are then taken from the host).
  */
-export async function applyList(
-  t: WsmanTransport,
-  owned: OwnedList,
-  want: DesiredList,
-  fresh: boolean,
-  step: Step,
-  changes: string[],
-  keys: OwnedKeys,
-): Promise<void> {
+export async function applyList(op: HostOp, owned: OwnedList, want: DesiredList, fresh: boolean): Promise<void> {
+  const { api, changes } = op;
   const policy = owned.policy;
-  step.setting = `HKLM\\${policyListKey(policy)}`;
-  await recordKey(t, keys, CREDENTIALS_DELEGATION_KEY);
-  await recordKey(t, keys, policyListKey(policy));
-  const live = await readPolicy(t, policy);
+  op.working(hklmPath(policyListKey(policy)));
+  await recordKey(op, CREDENTIALS_DELEGATION_KEY);
+  await recordKey(op, policyListKey(policy));
+  const live = await readPolicy(api, policy);
   if (fresh) owned.priorNames = live.entries.map((e) => e.name);
 
   // Our entries that vanished (or were overwritten) out of band are no longer ours.
@@ -81,7 +74,7 @@ export async function applyList(
   // Entries we own but no longer want (an update shrank the list).
   const unwanted = owned.added.filter((mine) => !want.spns.some((s) => same(s, mine.spn)));
   for (const entry of unwanted) {
-    await removeEntries(t, policy, [entry.name]);
+    await removeEntries(api, policy, [entry.name]);
     owned.added = owned.added.filter((e) => e.name !== entry.name);
     changes.push(`${policy}: removed ${entry.name}=${entry.spn}`);
   }
@@ -89,74 +82,69 @@ export async function applyList(
   if (want.exclusive) {
     const foreign = live.entries.filter((e) => !want.spns.some((s) => same(s, e.spn)) && !unwanted.some((u) => u.name === e.name));
     for (const entry of foreign) {
-      await removeEntries(t, policy, [entry.name]);
+      await removeEntries(api, policy, [entry.name]);
       owned.removed.push(entry);
       changes.push(`${policy}: removed foreign ${entry.name}=${entry.spn} (exclusive)`);
     }
   }
 
   for (const spn of want.spns) {
-    const names = await addSpns(t, policy, [spn]);
+    const names = await addSpns(api, policy, [spn]);
     for (const name of names) {
       owned.added.push({ name, spn });
       changes.push(`${policy}: added ${name}=${spn}`);
     }
   }
 
-  step.setting = `HKLM\\${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
-  await setSwitch(t, owned, "enabled", 1, changes);
-  await setSwitch(t, owned, "concatenateDefaults", want.concatenateDefaults, changes);
+  op.working(hklmPath(CREDENTIALS_DELEGATION_KEY, policy));
+  await setSwitch(op, owned, "enabled", 1);
+  await setSwitch(op, owned, "concatenateDefaults", want.concatenateDefaults);
 }
 
-async function setSwitch(
-  t: WsmanTransport,
-  owned: OwnedList,
-  which: "enabled" | "concatenateDefaults",
-  value: number,
-  changes: string[],
-): Promise<void> {
-  const result = await setSwitches(t, owned.policy, { [which]: value });
+async function setSwitch(op: HostOp, owned: OwnedList, which: "enabled" | "concatenateDefaults", value: number): Promise<void> {
+  const result = await setSwitches(op.api, owned.policy, { [which]: value });
   if (!result.changed) return;
   if (owned.switches[which] === undefined) owned.switches[which] = { previous: result.previous[which] ?? null };
-  changes.push(`${owned.policy} ${which === "enabled" ? "switch" : "ConcatenateDefaults"}: ${result.previous[which] ?? "absent"} -> ${value}`);
+  op.changes.push(`${owned.policy} ${which === "enabled" ? "switch" : "ConcatenateDefaults"}: ${result.previous[which] ?? "absent"} -> ${value}`);
 }
 
 /** Undoes what `owned` records. Safe to repeat: a second call finds nothing left to do. */
-export async function releaseList(t: WsmanTransport, owned: OwnedList, step: Step): Promise<void> {
+export async function releaseList(op: HostOp, owned: OwnedList): Promise<void> {
+  const { api } = op;
   const policy = owned.policy;
   const key = policyListKey(policy);
-  step.setting = `HKLM\\${key}`;
-  const live = await readPolicy(t, policy);
+  op.working(hklmPath(key));
+  const live = await readPolicy(api, policy);
   const ours = owned.added.filter((mine) => live.entries.some((e) => e.name === mine.name && same(e.spn, mine.spn)));
-  if (ours.length > 0) await removeEntries(t, policy, ours.map((e) => e.name));
+  if (ours.length > 0) await removeEntries(api, policy, ours.map((e) => e.name));
   owned.added = [];
 
-  const reg = new Registry(t);
+  const reg = new Registry(api);
   for (const entry of owned.removed) {
-    const now = await readPolicy(t, policy);
+    const now = await readPolicy(api, policy);
     if (now.entries.some((e) => same(e.spn, entry.spn))) continue; // someone put it back already
     const free = !(await reg.enumValues(key))?.some((v) => v.name === entry.name);
     if (free) {
       await reg.createKey(key);
       await reg.setString(key, entry.name, entry.spn);
     } else {
-      await addSpns(t, policy, [entry.spn]);
+      await addSpns(api, policy, [entry.spn]);
     }
   }
   owned.removed = [];
 
-  const remaining = (await readPolicy(t, policy)).entries;
+  const remaining = (await readPolicy(api, policy)).entries;
   const laterForeign = remaining.filter((e) => !owned.priorNames.includes(e.name));
-  step.setting = `HKLM\\${CREDENTIALS_DELEGATION_KEY}\\${policy}`;
+  op.working(hklmPath(CREDENTIALS_DELEGATION_KEY, policy));
   // Everything the list held when we came is gone, and nothing is left: whoever
   // turned its switches on has taken their entries away, so the switches go too.
   const orphaned = remaining.length === 0 && owned.priorNames.length > 0;
   for (const which of ["enabled", "concatenateDefaults"] as const) {
     const prior = owned.switches[which];
     if (prior !== undefined && laterForeign.length === 0) {
-      await setSwitches(t, policy, { [which]: prior.previous });
+      await setSwitches(api, policy, { [which]: prior.previous });
     } else if (prior === undefined && orphaned) {
-      await setSwitches(t, policy, { [which]: null });
+      await setSwitches(api, policy, { [which]: null });
     }
   }
   owned.switches = {};

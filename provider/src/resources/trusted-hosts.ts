@@ -67,9 +67,9 @@ export const trustedHostsProvider = {
   },
 
   async read(id: string, props: TrustedHostsState) {
-    return onHost(props.connection, async (client, step) => {
-      step.setting = TRUSTED_HOSTS_SETTING;
-      const raw = await getTrustedHosts(client);
+    return onHost(props.connection, async (op) => {
+      op.working(TRUSTED_HOSTS_SETTING);
+      const raw = await getTrustedHosts(op.api);
       if (raw.trim() === "") return {}; // cleared out of band: the resource is gone
       const list = parseTrustedHosts(raw);
       const hosts = props.exclusive ? list : props.hosts.filter((h) => hasTrustedHost(list, h));
@@ -85,15 +85,15 @@ export const trustedHostsProvider = {
   },
 
   async delete(_id: string, props: TrustedHostsState) {
-    await onHost(props.connection, async (client, step) => {
-      step.setting = TRUSTED_HOSTS_SETTING;
+    await onHost(props.connection, async (op) => {
+      op.working(TRUSTED_HOSTS_SETTING);
       if (props.owned?.previous !== undefined) {
-        await setTrustedHosts(client, props.owned.previous, { host: props.host });
+        await setTrustedHosts(op.api, props.owned.previous, { host: op.host });
         return;
       }
-      const raw = await getTrustedHosts(client);
+      const raw = await getTrustedHosts(op.api);
       const next = removeFromTrustedHostsRaw(raw, props.owned?.added ?? []);
-      if (next !== raw) await setTrustedHosts(client, next, { host: props.host });
+      if (next !== raw) await setTrustedHosts(op.api, next, { host: op.host });
     });
   },
 };
@@ -111,37 +111,41 @@ function stateFrom(inputs: Inputs, owned: TrustedHostsState["owned"]): TrustedHo
 }
 
 async function converge(state: TrustedHostsState, olds: TrustedHostsState | undefined): Promise<void> {
-  await onHost(state.connection, async (client, step) => {
-    step.setting = TRUSTED_HOSTS_SETTING;
-    const raw = await getTrustedHosts(client);
-    let next: string;
-    if (state.exclusive) {
-      // What to restore on delete: the string as it was without our own additions
-      // (non-empty only when an update switches a resource to exclusive).
-      if (state.owned.previous === undefined) state.owned.previous = removeFromTrustedHostsRaw(raw, state.owned.added);
-      state.owned.added = [];
-      next = formatTrustedHosts(state.hosts);
-    } else {
-      if (olds?.exclusive && state.owned.previous !== undefined) {
-        // Leaving exclusive mode: what was there before is no longer ours to restore.
-        delete state.owned.previous;
+  await onHost(
+    state.connection,
+    async (op) => {
+      op.working(TRUSTED_HOSTS_SETTING);
+      const raw = await getTrustedHosts(op.api);
+      let next: string;
+      if (state.exclusive) {
+        // What to restore on delete: the string as it was without our own additions
+        // (non-empty only when an update switches a resource to exclusive).
+        if (state.owned.previous === undefined) state.owned.previous = removeFromTrustedHostsRaw(raw, state.owned.added);
+        state.owned.added = [];
+        next = formatTrustedHosts(state.hosts);
+      } else {
+        if (olds?.exclusive && state.owned.previous !== undefined) {
+          // Leaving exclusive mode: what was there before is no longer ours to restore.
+          delete state.owned.previous;
+        }
+        const live = parseTrustedHosts(raw);
+        // Hosts we appended that are no longer wanted go; foreign entries stay.
+        const unwanted = state.owned.added.filter((h) => !state.hosts.some((w) => w.toLowerCase() === h.toLowerCase()));
+        let working = removeFromTrustedHostsRaw(raw, unwanted);
+        state.owned.added = state.owned.added.filter((h) => !unwanted.includes(h) && hasTrustedHost(live, h));
+        const missing = state.hosts.filter((h) => !hasTrustedHost(parseTrustedHosts(working), h));
+        working = addToTrustedHostsRaw(working, missing);
+        state.owned.added.push(...missing);
+        next = working;
       }
-      const live = parseTrustedHosts(raw);
-      // Hosts we appended that are no longer wanted go; foreign entries stay.
-      const unwanted = state.owned.added.filter((h) => !state.hosts.some((w) => w.toLowerCase() === h.toLowerCase()));
-      let working = removeFromTrustedHostsRaw(raw, unwanted);
-      state.owned.added = state.owned.added.filter((h) => !unwanted.includes(h) && hasTrustedHost(live, h));
-      const missing = state.hosts.filter((h) => !hasTrustedHost(parseTrustedHosts(working), h));
-      working = addToTrustedHostsRaw(working, missing);
-      state.owned.added.push(...missing);
-      next = working;
-    }
-    if (next !== raw) {
-      await setTrustedHosts(client, next, { host: state.host });
-      state.lastApplied.push(`${TRUSTED_HOSTS_SETTING}: "${raw}" -> "${next}"`);
-    }
-    state.value = next;
-  });
+      if (next !== raw) {
+        await setTrustedHosts(op.api, next, { host: op.host });
+        op.changes.push(`${TRUSTED_HOSTS_SETTING}: "${raw}" -> "${next}"`);
+      }
+      state.value = next;
+    },
+    { changes: state.lastApplied },
+  );
 }
 
 export interface TrustedHostsArgs {
