@@ -7,16 +7,30 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { doubleHop } from "../examples/double-hop/program";
-import { formatCredSSPStatus, HostStateSnapshot, readHostState } from "../provider/src/windows";
+import { deepEqual } from "../provider/src/resources/common";
+import { CREDENTIALS_DELEGATION_KEY, formatCredSSPStatus, HostStateSnapshot, readHostState } from "../provider/src/windows";
 import { EngineStack, openStack, plannedChanges } from "./engine";
-import { FleetHost, liveSnapshot, startFleetHost, stopFleet } from "./fleet";
-import { oob } from "./out-of-band";
+import { FleetHost, liveSnapshot, startFleetHost, stopFleet } from "../testkit/fleet";
+import { oob } from "../testkit/out-of-band";
 
 const verbose = process.argv.includes("--verbose");
-const DELEG = "SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation";
 const NAMES = { ws01: "ws01.corp.example.com", srv01: "srv01.corp.example.com", fs01: "fs01.corp.example.com" };
-const STEPS = 8;
-let stepNo = 0;
+
+// The steps, in order; their numbers and the total shown as [n/N] come from here.
+const STEPS = {
+  start: "Start three simulated Windows hosts on loopback",
+  before: "The double hop fails today: what each host is missing (read live over WinRM)",
+  up: "pulumi up: apply the topology (examples/double-hop, through the real engine)",
+  clean: "pulumi preview: nothing left to do",
+  drift: "Drift: a GPO refresh rewrites ws01's policy; pulumi preview --refresh names what drifted",
+  converge: "pulumi up --refresh: converge",
+  destroy: "pulumi destroy: every host is back to exactly what it was at step {before}",
+  done: "Done",
+} as const;
+type StepName = keyof typeof STEPS;
+const STEP_NAMES = Object.keys(STEPS) as StepName[];
+const stepNumber = (name: StepName): number => STEP_NAMES.indexOf(name) + 1;
+const stepTitle = (name: StepName): string => STEPS[name].replace(/\{(\w+)\}/g, (_, ref: StepName) => String(stepNumber(ref)));
 
 class StepFailed extends Error {
   constructor(
@@ -27,16 +41,17 @@ class StepFailed extends Error {
   }
 }
 
-async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
-  stepNo += 1;
+async function step<T>(name: StepName, fn: () => Promise<T>): Promise<T> {
+  const where = `${stepNumber(name)}/${STEP_NAMES.length}`;
+  const title = stepTitle(name);
   const t0 = Date.now();
-  process.stdout.write(`\n[${stepNo}/${STEPS}] ${title}\n`);
+  process.stdout.write(`\n[${where}] ${title}\n`);
   try {
     const result = await fn();
     if (verbose) process.stdout.write(`      (${((Date.now() - t0) / 1000).toFixed(1)}s)\n`);
     return result;
   } catch (err) {
-    throw new StepFailed(`${stepNo}/${STEPS} ${title}`, err);
+    throw new StepFailed(`${where} ${title}`, err);
   }
 }
 
@@ -131,7 +146,7 @@ async function main(): Promise<void> {
   let engine: EngineStack | undefined;
   process.stdout.write("pulumi-credssp demo: the PowerShell double hop (ws01 -> srv01 -> \\\\fs01\\share), on simulated Windows hosts\n");
   try {
-    fleet = await step("Start three simulated Windows hosts on loopback", async () => {
+    fleet = await step("start", async () => {
       const hosts = {} as Record<keyof typeof NAMES, FleetHost>;
       for (const [role, fqdn] of Object.entries(NAMES) as Array<[keyof typeof NAMES, string]>) {
         hosts[role] = await startFleetHost(fqdn, { stateFile: path.join(stateDir, `${role}.json`) });
@@ -142,7 +157,7 @@ async function main(): Promise<void> {
     });
     const hosts = fleet;
 
-    const initial = await step("The double hop fails today: what each host is missing (read live over WinRM)", async () => {
+    const initial = await step("before", async () => {
       const snapshots = Object.fromEntries(await readAll(hosts)) as Record<keyof typeof NAMES, HostStateSnapshot>;
       for (const [name, s] of Object.entries(snapshots)) {
         const [client, server] = formatCredSSPStatus(s);
@@ -168,23 +183,23 @@ async function main(): Promise<void> {
     });
     const stack = engine.stack;
 
-    await step("pulumi up: apply the topology (examples/double-hop, through the real engine)", async () => {
+    await step("up", async () => {
       const up = await stack.up({ onOutput: engineOutput(), color: "never" });
       if (up.summary.result !== "succeeded") throw new Error(`up ended ${up.summary.result}`);
       say();
       stateTable(await readAll(hosts));
     });
 
-    await step("pulumi preview: nothing left to do", async () => {
+    await step("clean", async () => {
       const pv = await stack.preview({ color: "never" });
       const changes = Object.entries(pv.changeSummary).filter(([op]) => op !== "same");
       if (changes.length > 0) throw new Error(`preview wants changes: ${JSON.stringify(pv.changeSummary)}`);
       say(`no changes (${pv.changeSummary.same ?? 0} resources unchanged)`);
     });
 
-    await step("Drift: a GPO refresh rewrites ws01's policy; pulumi preview --refresh names what drifted", async () => {
+    await step("drift", async () => {
       const ws = oob(hosts.ws01);
-      await ws.deleteValue(`${DELEG}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
+      await ws.deleteValue(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
       await ws.setConfig("client/auth", "CredSSP", "false");
       say(`out of band on ws01: deleted AllowFreshCredentialsWhenNTLMOnly\\1, set Client/Auth/CredSSP=false`);
       const events: EngineEvent[] = [];
@@ -194,7 +209,7 @@ async function main(): Promise<void> {
       table([["resource", "plan", "drifted properties"], ...drift.map((d) => [d.name, d.op, d.properties.join(", ")])]);
     });
 
-    await step("pulumi up --refresh: converge", async () => {
+    await step("converge", async () => {
       const up = await stack.up({ refresh: true, color: "never" });
       if (up.summary.result !== "succeeded") throw new Error(`up ended ${up.summary.result}`);
       const changed = Object.entries(up.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
@@ -204,14 +219,14 @@ async function main(): Promise<void> {
       stateTable(await readAll(hosts));
     });
 
-    await step("pulumi destroy: every host is back to exactly what it was at step 2", async () => {
+    await step("destroy", async () => {
       const down = await stack.destroy({ onOutput: verbose ? engineOutput() : undefined, color: "never" });
       if (down.summary.result !== "succeeded") throw new Error(`destroy ended ${down.summary.result}`);
-      const rows = [["host", "WSMan config + HKLM now vs step 2"]];
+      const rows = [["host", `WSMan config + HKLM now vs step ${stepNumber("before")}`]];
       let allSame = true;
       for (const [name, host] of Object.entries(hosts)) {
         const now = await liveSnapshot(host);
-        const same = JSON.stringify(now) === JSON.stringify(initial[name]);
+        const same = deepEqual(now, initial[name]);
         allSame &&= same;
         rows.push([name, same ? "identical" : "DIFFERENT"]);
       }
@@ -219,7 +234,7 @@ async function main(): Promise<void> {
       if (!allSame) throw new Error("a host differs from its state before up");
     });
 
-    await step("Done", async () => say(`all steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`));
+    await step("done", async () => say(`all steps passed in ${((Date.now() - started) / 1000).toFixed(1)}s`));
   } finally {
     await engine?.dispose();
     await stopFleet(fleet ? Object.values(fleet) : undefined);

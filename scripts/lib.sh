@@ -32,7 +32,7 @@ ensure_node_modules() {
 ensure_build() {
   local stamp="$ROOT/dist/.build-stamp" newer
   if [ -f "$stamp" ]; then
-    newer="$(cd "$ROOT" && find provider/src simulator/src examples scripts bench tsconfig.json package.json \
+    newer="$(cd "$ROOT" && find provider/src simulator/src examples scripts testkit bench tsconfig.json package.json \
       -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -not -path '*/node_modules/*' 2>/dev/null | head -1)"
     [ -z "$newer" ] && return 0
   fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one of this repository's compiled scripts (path relative to dist/), after the
-# same setup every npm script does. Used by `npm start` and `npm run schema`.
+# same setup every npm script does. Used by `npm run bench` and `npm run schema`.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules

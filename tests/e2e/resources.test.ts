@@ -1,15 +1,15 @@
 // The four resources end to end: the real Pulumi engine (Automation API, the
 // project's CLI) drives the dynamic providers, which talk WinRM (NTLM, encrypted)
 // to simulated Windows hosts on loopback. Windows state is observed only through
-// WinRMClient reads (tests/support/fleet.ts), never through the resources' outputs.
+// WinRMClient reads (testkit/fleet.ts), never through the resources' outputs.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { doubleHop, settingsFromConfig } from "../../examples/double-hop/program";
 import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "../../provider/src";
 import { EngineStack, openStack, plannedChanges } from "../../scripts/engine";
-import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../scripts/fleet";
-import { oob } from "../../scripts/out-of-band";
+import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
+import { oob } from "../../testkit/out-of-band";
 
 jest.setTimeout(300_000);
 

@@ -2,8 +2,8 @@
 // simulated host: ownership, restore and drift rules in detail. The engine-level
 // behaviour is in tests/e2e/resources.test.ts.
 import { credSSPClientProvider, credSSPServerProvider, delegationPolicyProvider, trustedHostsProvider } from "../../provider/src/resources";
-import { FleetHost, liveSnapshot, startFleetHost } from "../../scripts/fleet";
-import { oob } from "../../scripts/out-of-band";
+import { FleetHost, liveSnapshot, startFleetHost } from "../../testkit/fleet";
+import { oob } from "../../testkit/out-of-band";
 
 jest.setTimeout(60_000);
 

@@ -1,6 +1,7 @@
-// Simulated Windows hosts for the e2e tests, the demo and the benchmarks, and live snapshots of their state
-// taken the way an outside observer would: through WinRMClient reads (full WSMan
+// Simulated Windows hosts for the e2e tests and the demo, and live snapshots of their
+// state taken the way an outside observer would: through WinRMClient reads (full WSMan
 // config Get, and a recursive StdRegProv walk of HKLM), never through resource outputs.
+import { HKLM, REG_DWORD, REG_MULTI_SZ, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
 import { WinRMClient } from "../provider/src/winrm";
 import { SimHost, startHost } from "../simulator/src";
 
@@ -42,26 +43,23 @@ export async function stopFleet(hosts: FleetHost[] | undefined): Promise<void> {
   await Promise.all((hosts ?? []).map((h) => h.sim.stop()));
 }
 
-const CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config";
-const STDREGPROV = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv";
-const HKLM = 2147483650;
-
-const asArray = (v: unknown): unknown[] => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]);
+/** A possibly repeated element as an array; absent, nil and empty ("") give []. */
+export const asArray = (v: unknown): unknown[] => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]);
 
 /** The full WSMan config tree and HKLM, read live over WinRM. */
 export async function liveSnapshot(host: FleetHost): Promise<{ config: unknown; registry: Record<string, Record<string, unknown>> }> {
   const client = host.client();
   try {
-    const config = await client.get(CONFIG_URI);
+    const config = await client.get(WSMAN_CONFIG_URI);
     const registry: Record<string, Record<string, unknown>> = {};
     const walk = async (key: string): Promise<void> => {
-      const values = (await client.invoke(STDREGPROV, "EnumValues", { hDefKey: HKLM, sSubKeyName: key })) as Record<string, unknown>;
+      const values = (await client.invoke(STDREGPROV_URI, "EnumValues", { hDefKey: HKLM, sSubKeyName: key })) as Record<string, unknown>;
       const names = asArray(values.sNames).map(String);
       const types = asArray(values.Types).map(Number);
       const entry: Record<string, unknown> = {};
       for (let i = 0; i < names.length; i++) entry[names[i]] = await readValue(client, key, names[i], types[i]);
       registry[key] = entry;
-      const subkeys = (await client.invoke(STDREGPROV, "EnumKey", { hDefKey: HKLM, sSubKeyName: key })) as Record<string, unknown>;
+      const subkeys = (await client.invoke(STDREGPROV_URI, "EnumKey", { hDefKey: HKLM, sSubKeyName: key })) as Record<string, unknown>;
       for (const sub of asArray(subkeys.sNames).map(String).sort()) await walk(key === "" ? sub : `${key}\\${sub}`);
     };
     await walk("");
@@ -72,7 +70,7 @@ export async function liveSnapshot(host: FleetHost): Promise<{ config: unknown; 
 }
 
 async function readValue(client: WinRMClient, key: string, name: string, type: number): Promise<unknown> {
-  const method = type === 4 ? "GetDWORDValue" : type === 7 ? "GetMultiStringValue" : "GetStringValue";
-  const out = (await client.invoke(STDREGPROV, method, { hDefKey: HKLM, sSubKeyName: key, sValueName: name })) as Record<string, unknown>;
-  return { type, value: type === 4 ? out.uValue : out.sValue };
+  const method = type === REG_DWORD ? "GetDWORDValue" : type === REG_MULTI_SZ ? "GetMultiStringValue" : "GetStringValue";
+  const out = (await client.invoke(STDREGPROV_URI, method, { hDefKey: HKLM, sSubKeyName: key, sValueName: name })) as Record<string, unknown>;
+  return { type, value: type === REG_DWORD ? out.uValue : out.sValue };
 }

@@ -1,18 +1,15 @@
 // Out-of-band reads and changes on a simulated host, made the way an admin, a GPO
 // refresh or another tool would: over WinRM (WS-Transfer and StdRegProv), not
 // through this project's resources or the simulator's internals.
+import { HKLM, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
 import { WinRMClient } from "../provider/src/winrm";
+import { asArray } from "./fleet";
 import type { FleetHost } from "./fleet";
-
-const CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config";
-const STDREGPROV = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv";
-const HKLM = 2147483650;
 
 const rootName = (path: string): string => {
   const last = path.split("/").pop()!;
   return last.charAt(0).toUpperCase() + last.slice(1);
 };
-const asArray = (v: unknown): unknown[] => (v === undefined || v === null || v === "" ? [] : Array.isArray(v) ? v : [v]);
 
 async function using<T>(host: FleetHost, fn: (c: WinRMClient) => Promise<T>): Promise<T> {
   const c = host.client();
@@ -24,7 +21,7 @@ async function using<T>(host: FleetHost, fn: (c: WinRMClient) => Promise<T>): Pr
 }
 
 async function call(c: WinRMClient, method: string, input: Record<string, string | number>): Promise<Record<string, unknown>> {
-  const out = (await c.invoke(STDREGPROV, method, { hDefKey: HKLM, ...input })) as Record<string, unknown>;
+  const out = (await c.invoke(STDREGPROV_URI, method, { hDefKey: HKLM, ...input })) as Record<string, unknown>;
   const rv = Number(out.ReturnValue);
   if (rv !== 0 && rv !== 2) throw new Error(`${method} ${JSON.stringify(input)} returned ${rv}`);
   return out;
@@ -34,10 +31,10 @@ export function oob(host: FleetHost) {
   return {
     /** A WSMan config value, e.g. config("client/auth", "CredSSP"). */
     config: (path: string, element: string) =>
-      using(host, async (c) => String(((await c.get(`${CONFIG}/${path}`)) as Record<string, unknown>)[element] ?? "")),
+      using(host, async (c) => String(((await c.get(`${WSMAN_CONFIG_URI}/${path}`)) as Record<string, unknown>)[element] ?? "")),
     setConfig: (path: string, element: string, value: string) =>
       using(host, async (c) => {
-        const uri = `${CONFIG}/${path}`;
+        const uri = `${WSMAN_CONFIG_URI}/${path}`;
         await c.put(uri, `<cfg:${rootName(path)} xmlns:cfg="${uri}"><cfg:${element}>${value}</cfg:${element}></cfg:${rootName(path)}>`);
       }),
     dword: (key: string, name: string) =>
