@@ -4,10 +4,9 @@
 // keep-alive connection is reused, no re-authentication per request).
 //   npm run bench -- [--gets 100] [--runs 5]
 import { performance } from "node:perf_hooks";
+import { WSMAN_CONFIG_URI as CONFIG } from "../provider/src/windows";
 import { WinRMClient } from "../provider/src/winrm";
 import { startHost } from "../simulator/src";
-
-const CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

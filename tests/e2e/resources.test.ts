@@ -10,12 +10,12 @@ import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "..
 import { EngineStack, openStack, plannedChanges } from "../../scripts/engine";
 import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
 import { oob } from "../../testkit/out-of-band";
+import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
 
 jest.setTimeout(300_000);
 
 const WS01 = "ws01.corp.test";
 const SRV01 = "srv01.corp.test";
-const DELEG = "SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation";
 
 function doubleHopProgram(ws01: FleetHost, srv01: FleetHost) {
   return async () => doubleHop({ ws01: { fqdn: ws01.fqdn, connection: ws01.connection }, srv01: { fqdn: srv01.fqdn, connection: srv01.connection } });
@@ -50,15 +50,15 @@ describe("resources through the real engine", () => {
     expect(await srv.config("service/auth", "CredSSP")).toBe("true");
     expect(await ws.config("client/auth", "CredSSP")).toBe("true");
     expect(await ws.config("client", "TrustedHosts")).toBe(SRV01);
-    expect(await ws.dword(DELEG, "AllowFreshCredentials")).toBe(1);
-    expect(await ws.dword(DELEG, "ConcatenateDefaults_AllowFresh")).toBe(1);
-    expect(await ws.dword(DELEG, "AllowFreshCredentialsWhenNTLMOnly")).toBe(1);
-    expect(await ws.dword(DELEG, "ConcatenateDefaults_AllowFreshNTLMOnly")).toBe(1);
+    expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBe(1);
+    expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")).toBe(1);
+    expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentialsWhenNTLMOnly")).toBe(1);
+    expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFreshNTLMOnly")).toBe(1);
     // CredSSPClient and DelegationPolicy both want WSMAN/srv01 in AllowFreshCredentials: one entry, not two.
-    const fresh = await ws.entries(`${DELEG}\\AllowFreshCredentials`);
+    const fresh = await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`);
     expect(Object.keys(fresh)).toEqual(["1"]);
     expect(fresh["1"].toLowerCase()).toBe(`wsman/${SRV01}`);
-    expect(await ws.entries(`${DELEG}\\AllowFreshCredentialsWhenNTLMOnly`)).toEqual({ "1": `WSMAN/${SRV01}` });
+    expect(await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`)).toEqual({ "1": `WSMAN/${SRV01}` });
 
     const pv = await engine.stack.preview();
     expect(pv.changeSummary).toEqual({ same: 5 });
@@ -118,15 +118,15 @@ describe("resources through the real engine", () => {
     const [ws01, srv01] = hosts;
     const ws = oob(ws01);
     await ws.setConfig("client", "TrustedHosts", "legacy01,LEGACY02");
-    await ws.setString(`${DELEG}\\AllowFreshCredentials`, "1", "TERMSRV/*");
-    await ws.setString(`${DELEG}\\AllowFreshCredentials`, "3", "wsman/old.corp.test");
+    await ws.setString(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`, "1", "TERMSRV/*");
+    await ws.setString(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`, "3", "wsman/old.corp.test");
     await oob(srv01).setConfig("service/auth", "CredSSP", "true");
     const before = [await liveSnapshot(ws01), await liveSnapshot(srv01)];
 
     engine = await openStack({ projectName: "e2e-foreign", program: doubleHopProgram(ws01, srv01) });
     expect((await engine.stack.up()).summary.result).toBe("succeeded");
     expect(await ws.config("client", "TrustedHosts")).toBe(`legacy01,LEGACY02,${SRV01}`);
-    const fresh = await ws.entries(`${DELEG}\\AllowFreshCredentials`);
+    const fresh = await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`);
     expect(fresh["1"]).toBe("TERMSRV/*");
     expect(fresh["3"]).toBe("wsman/old.corp.test");
     expect(Object.keys(fresh)).toEqual(["1", "3", "4"]); // after the highest, never count+1 (which would overwrite "3")
@@ -143,7 +143,7 @@ describe("resources through the real engine", () => {
     expect((await engine.stack.up()).summary.result).toBe("succeeded");
 
     const ws = oob(ws01);
-    await ws.deleteValue(`${DELEG}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
+    await ws.deleteValue(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
     await ws.setConfig("client/auth", "CredSSP", "false");
     await ws.setConfig("client", "TrustedHosts", "intruder01");
 
@@ -161,7 +161,7 @@ describe("resources through the real engine", () => {
     expect(up.summary.result).toBe("succeeded");
     expect(await ws.config("client/auth", "CredSSP")).toBe("true");
     expect(await ws.config("client", "TrustedHosts")).toBe(`intruder01,${SRV01}`);
-    expect(Object.values(await ws.entries(`${DELEG}\\AllowFreshCredentialsWhenNTLMOnly`))).toEqual([`WSMAN/${SRV01}`]);
+    expect(Object.values(await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`))).toEqual([`WSMAN/${SRV01}`]);
     const again = await engine.stack.preview({ refresh: true });
     expect(again.changeSummary.update ?? 0).toBe(0);
   });
@@ -264,7 +264,7 @@ describe("resources through the real engine", () => {
       },
     });
     expect((await engine.stack.up()).summary.result).toBe("succeeded");
-    const fresh = await oob(ws01).entries(`${DELEG}\\AllowFreshCredentials`);
+    const fresh = await oob(ws01).entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`);
     expect(Object.values(fresh).map((s) => s.toLowerCase()).sort()).toEqual([
       "wsman/app01.corp.test",
       "wsman/app02.corp.test",
@@ -279,7 +279,7 @@ describe("resources through the real engine", () => {
     const [ws01, srv01] = hosts;
     const ws = oob(ws01);
     await ws.setConfig("client", "TrustedHosts", "legacy01");
-    await ws.setString(`${DELEG}\\AllowFreshCredentials`, "2", "TERMSRV/*");
+    await ws.setString(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`, "2", "TERMSRV/*");
     const before = [await liveSnapshot(ws01), await liveSnapshot(srv01)];
 
     engine = await openStack({ projectName: "e2e-faults", program: doubleHopProgram(ws01, srv01) });
@@ -294,7 +294,7 @@ describe("resources through the real engine", () => {
         (e: Error) => e.message,
       );
       ws01.sim.faults.dropAfter = undefined;
-      const fresh = await ws.entries(`${DELEG}\\AllowFreshCredentials`);
+      const fresh = await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`);
       expect(fresh["2"]).toBe("TERMSRV/*"); // the foreign entry never moves or goes
       if (outcome === "ok") {
         expect((await engine.stack.destroy()).summary.result).toBe("succeeded");
@@ -311,7 +311,7 @@ describe("resources through the real engine", () => {
     const second = await engine.stack.up();
     expect(second.summary.result).toBe("succeeded");
     expect(await ws.config("client", "TrustedHosts")).toBe(`legacy01,${SRV01}`);
-    const fresh = await ws.entries(`${DELEG}\\AllowFreshCredentials`);
+    const fresh = await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`);
     expect(fresh["2"]).toBe("TERMSRV/*");
     expect(Object.values(fresh).filter((s) => s.toLowerCase() === `wsman/${SRV01}`)).toHaveLength(1);
 

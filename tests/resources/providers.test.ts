@@ -4,11 +4,11 @@
 import { credSSPClientProvider, credSSPServerProvider, delegationPolicyProvider, trustedHostsProvider } from "../../provider/src/resources";
 import { FleetHost, liveSnapshot, startFleetHost } from "../../testkit/fleet";
 import { oob } from "../../testkit/out-of-band";
+import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
 
 jest.setTimeout(60_000);
 
-const DELEG = "SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation";
-const FRESH = `${DELEG}\\AllowFreshCredentials`;
+const FRESH = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`;
 
 async function checked<T>(provider: { check(o: unknown, n: Record<string, unknown>): Promise<{ inputs?: unknown; failures?: unknown[] }> }, news: Record<string, unknown>): Promise<T> {
   const r = await provider.check({}, news);
@@ -71,7 +71,7 @@ describe("providers against a simulated host", () => {
     );
     await credSSPClientProvider.delete(client.id, client.outs);
     // The policy's entry was added after the client's create: its switches stay on.
-    expect(await oob(host).dword(DELEG, "AllowFreshCredentials")).toBe(1);
+    expect(await oob(host).dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBe(1);
     expect(Object.values(await oob(host).entries(FRESH))).toEqual(["WSMAN/app01.corp.test"]);
     await delegationPolicyProvider.delete(policy.id, policy.outs);
     expect(await liveSnapshot(host)).toEqual(before);
@@ -91,7 +91,7 @@ describe("providers against a simulated host", () => {
 
   it("exclusive: foreign entries are removed, then put back at their names on delete", async () => {
     await oob(host).setString(FRESH, "2", "TERMSRV/*");
-    await oob(host).setDword(DELEG, "AllowFreshCredentials", 1);
+    await oob(host).setDword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials", 1);
     const before = await liveSnapshot(host);
     const created = await delegationPolicyProvider.create(
       await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/only.corp.test"], exclusive: true }),

@@ -5,10 +5,10 @@
 import { HostIdentity, SimState, startHost, SimHost } from "../../simulator/src/index";
 import { ACTION, basic, byLocal, envelope, post, RawSession, text, URI, wwwAuthenticate } from "./support/raw";
 import type { Document, Element } from "./support/raw";
+import { CREDENTIALS_DELEGATION_KEY, HKLM } from "../../provider/src/windows";
 
 const ADMIN = { name: "Administrator", password: "S3cret!pw", admin: true };
 const USER = { name: "bob", password: "B0b-pass", admin: false };
-const HKLM = 2147483650;
 
 let host: SimHost;
 let s: RawSession;
@@ -202,7 +202,7 @@ describe("config resources", () => {
 });
 
 describe("StdRegProv", () => {
-  const key = "SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation";
+  const key = CREDENTIALS_DELEGATION_KEY;
 
   test("CreateKey, Set/Get String, DWORD, MultiString; EnumKey and EnumValues", async () => {
     let d = await s.invoke("CreateKey", [["hDefKey", HKLM], ["sSubKeyName", `${key}\\AllowFreshCredentials`]]);

@@ -3,12 +3,10 @@
 
 import { WinRMClient } from "../../provider/src/winrm";
 import { startHost, SimHost } from "../../simulator/src/index";
+import { CREDENTIALS_DELEGATION_KEY, HKLM, STDREGPROV_URI as REG, WSMAN_CONFIG_URI as CONFIG } from "../../provider/src/windows";
 
-const CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config";
 const SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
-const REG = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv";
 const LISTENER = "http://schemas.microsoft.com/wbem/wsman/1/config/listener";
-const HKLM = 2147483650;
 const ADMIN = { name: "Administrator", password: "Client-0ps!pw", admin: true };
 const USER = { name: "viewer", password: "Viewer-pw-2", admin: false };
 
@@ -103,7 +101,7 @@ describe.each(variants)("$name", ({ client: makeClient, transport }) => {
   });
 
   test("invoke: StdRegProv methods and return codes", async () => {
-    const key = `SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation\\AllowFreshCredentials${transport}`;
+    const key = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials${transport}`;
     expect((await c.invoke(REG, "CreateKey", { hDefKey: HKLM, sSubKeyName: key })).ReturnValue).toBe("0");
     expect((await c.invoke(REG, "SetStringValue", { hDefKey: HKLM, sSubKeyName: key, sValueName: "1", sValue: "wsman/a.corp.test" })).ReturnValue).toBe("0");
     expect(await c.invoke(REG, "GetStringValue", { hDefKey: HKLM, sSubKeyName: key, sValueName: "1" })).toEqual({ sValue: "wsman/a.corp.test", ReturnValue: "0" });
@@ -114,7 +112,7 @@ describe.each(variants)("$name", ({ client: makeClient, transport }) => {
     const values = await c.invoke(REG, "EnumValues", { hDefKey: HKLM, sSubKeyName: key });
     expect(toArray(values.sNames)).toEqual(["1", "D", "M"]);
     expect(toArray(values.Types)).toEqual(["1", "4", "7"]);
-    expect(toArray((await c.invoke(REG, "EnumKey", { hDefKey: HKLM, sSubKeyName: "SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation" })).sNames)).toContain(`AllowFreshCredentials${transport}`);
+    expect(toArray((await c.invoke(REG, "EnumKey", { hDefKey: HKLM, sSubKeyName: CREDENTIALS_DELEGATION_KEY })).sNames)).toContain(`AllowFreshCredentials${transport}`);
     expect((await c.invoke(REG, "GetStringValue", { hDefKey: HKLM, sSubKeyName: key, sValueName: "missing" })).ReturnValue).toBe("2");
     expect((await c.invoke(REG, "DeleteValue", { hDefKey: HKLM, sSubKeyName: key, sValueName: "1" })).ReturnValue).toBe("0");
     expect((await c.invoke(REG, "DeleteKey", { hDefKey: HKLM, sSubKeyName: key })).ReturnValue).toBe("0");

@@ -9,6 +9,7 @@ import { channelBindingsHash, NtlmClient, unwrapSpnego, wrapSpnegoAuth, wrapSpne
 import { decryptMessage, ENCRYPTED_CONTENT_TYPE, encryptMessage } from "../../provider/src/winrm/encryption";
 import { startHost, SimHost } from "../../simulator/src/index";
 import { ACTION, envelope, parse, post, text, URI, wwwAuthenticate } from "./support/raw";
+import { SOAP_CONTENT_TYPE } from "../../provider/src/winrm/soap";
 
 const PW = "Negotiate-pw-3";
 let host: SimHost;
@@ -80,7 +81,7 @@ test("SPNEGO-wrapped NTLM: sealed requests and responses; the context stays on t
 
   // plaintext on the authenticated HTTP connection: refused like Windows (AllowUnencrypted=false)
   const plain = envelope({ action: ACTION.get, resourceUri: URI.config });
-  const r4 = await raw(Buffer.from(plain.xml), { "Content-Type": "application/soap+xml;charset=UTF-8" }, agent);
+  const r4 = await raw(Buffer.from(plain.xml), { "Content-Type": SOAP_CONTENT_TYPE }, agent);
   expect(r4.status).toBe(500);
   expect(r4.body.length).toBe(0);
 

@@ -7,6 +7,7 @@ import {
 } from "../../provider/src/winrm/encryption";
 import { NtlmClient, NtlmServer, NtlmSession } from "../../provider/src/winrm/ntlm";
 import { expectNtlmError } from "./support/expect-ntlm-error";
+import { SOAP_CONTENT_TYPE } from "../../provider/src/winrm/soap";
 
 const identity = { netbiosDomain: "CORP", netbiosComputer: "SRV01", dnsDomain: "corp.test", dnsComputer: "srv01.corp.test" };
 
@@ -25,7 +26,7 @@ describe("WinRM message encryption", () => {
     expect(ENCRYPTED_CONTENT_TYPE).toBe('multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"');
     expect(isEncryptedContentType(ENCRYPTED_CONTENT_TYPE)).toBe(true);
     expect(isEncryptedContentType('Multipart/Encrypted; protocol="application/HTTP-SPNEGO-session-encrypted"; boundary="Encrypted Boundary"')).toBe(true);
-    expect(isEncryptedContentType("application/soap+xml;charset=UTF-8")).toBe(false);
+    expect(isEncryptedContentType(SOAP_CONTENT_TYPE)).toBe(false);
     expect(isEncryptedContentType('multipart/encrypted;protocol="application/HTTP-CredSSP-session-encrypted"')).toBe(false);
     expect(isEncryptedContentType(undefined)).toBe(false);
   });
@@ -51,7 +52,7 @@ describe("WinRM message encryption", () => {
     const { client, server } = sessions();
     for (let i = 0; i < 3; i++) {
       const req = Buffer.concat([SOAP, Buffer.from(`#${i}`)]);
-      expect(decryptMessage(server, encryptMessage(client, req))).toEqual({ plain: req, innerContentType: "application/soap+xml;charset=UTF-8" });
+      expect(decryptMessage(server, encryptMessage(client, req))).toEqual({ plain: req, innerContentType: SOAP_CONTENT_TYPE });
       const resp = Buffer.alloc(20000 + i, 0x41);
       expect(decryptMessage(client, encryptMessage(server, resp)).plain.equals(resp)).toBe(true);
     }

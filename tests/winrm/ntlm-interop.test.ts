@@ -6,6 +6,7 @@ import { channelBindingsHash, NtlmClient, NtlmError, NtlmServer, NtlmSession } f
 import { decodeAuthenticate } from "../../provider/src/winrm/ntlm/messages";
 import { makeCertDer } from "./support/certs";
 import { peerUnavailableReason, PythonNtlmPeer } from "./support/python-peer";
+import { SOAP_CONTENT_TYPE } from "../../provider/src/winrm/soap";
 
 const unavailable = peerUnavailableReason();
 if (unavailable) {
@@ -162,7 +163,7 @@ describeInterop("ntlm_auth (python) client against NtlmServer", () => {
         expect(encrypted.error).toBeUndefined();
         const { plain, innerContentType } = decryptMessage(session, Buffer.from(encrypted.body, "hex"));
         expect(plain.equals(request)).toBe(true);
-        expect(innerContentType).toBe("application/soap+xml;charset=UTF-8");
+        expect(innerContentType).toBe(SOAP_CONTENT_TYPE);
 
         const response = Buffer.from(`<s:Envelope>response ${i} ${"y".repeat(5000)}</s:Envelope>`);
         const body = encryptMessage(session, response);

@@ -5,8 +5,9 @@ import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { TimeoutError, WinRMClient } from "../../provider/src/winrm";
 import { actionOf, messageIdOf } from "./support/captures";
+import { HKLM, STDREGPROV_URI as STDREG } from "../../provider/src/windows";
+import { SOAP_CONTENT_TYPE } from "../../provider/src/winrm/soap";
 
-const STDREG = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv";
 const CIM = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/*";
 const SVC_AUTH = "http://schemas.microsoft.com/wbem/wsman/1/config/service/auth";
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
       requests.push(body);
       const answer = answers[actionOf(body)];
       const out = Buffer.from(answer ? answer(body) : "", "utf8");
-      res.writeHead(answer ? 200 : 500, { "Content-Type": "application/soap+xml;charset=UTF-8", "Content-Length": String(out.length) });
+      res.writeHead(answer ? 200 : 500, { "Content-Type": SOAP_CONTENT_TYPE, "Content-Length": String(out.length) });
       res.end(out);
     });
   });
@@ -55,7 +56,7 @@ test("invoke: METHOD_INPUT with typed and repeated parameters, METHOD_OUTPUT as 
     envelope(req, `${STDREG}/SetMultiStringValueResponse`,
       `<p:SetMultiStringValue_OUTPUT xmlns:p="${STDREG}"><p:ReturnValue>0</p:ReturnValue></p:SetMultiStringValue_OUTPUT>`);
   const out = await client.invoke(STDREG, "SetMultiStringValue", {
-    hDefKey: 2147483650, sSubKeyName: "SOFTWARE\\A&B", sValueName: "x", sValue: ["wsman/<a>", "wsman/b"], bFlag: true,
+    hDefKey: HKLM, sSubKeyName: "SOFTWARE\\A&B", sValueName: "x", sValue: ["wsman/<a>", "wsman/b"], bFlag: true,
   });
   expect(out).toEqual({ ReturnValue: "0" });
   const req = requests[0];
@@ -72,7 +73,7 @@ test("invoke: nil, empty and repeated output values follow the WsmanObject rules
     envelope(req, `${STDREG}/EnumValuesResponse`,
       `<p:EnumValues_OUTPUT xmlns:p="${STDREG}"><p:ReturnValue>0</p:ReturnValue><p:sNames>1</p:sNames><p:sNames>2</p:sNames>` +
         `<p:Types xsi:nil="true"/><p:Empty></p:Empty><p:One>only</p:One></p:EnumValues_OUTPUT>`);
-  const out = await client.invoke(STDREG, "EnumValues", { hDefKey: 2147483650, sSubKeyName: "k" });
+  const out = await client.invoke(STDREG, "EnumValues", { hDefKey: HKLM, sSubKeyName: "k" });
   expect(out).toEqual({ ReturnValue: "0", sNames: ["1", "2"], Types: null, Empty: "", One: "only" });
 });
 

@@ -9,6 +9,8 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
 import type { Document, Element } from "@xmldom/xmldom";
+import { STDREGPROV_URI, WSMAN_CONFIG_URI } from "../../../provider/src/windows";
+import { SOAP_CONTENT_TYPE } from "../../../provider/src/winrm/soap";
 
 export type { Document, Element };
 
@@ -37,7 +39,7 @@ export function post(
         hostname: u.hostname,
         port: u.port,
         path: u.pathname,
-        headers: { "Content-Type": "application/soap+xml;charset=UTF-8", ...headers },
+        headers: { "Content-Type": SOAP_CONTENT_TYPE, ...headers },
         rejectUnauthorized: false,
         agent,
       },
@@ -100,9 +102,9 @@ export function envelope(o: EnvelopeOpts): { xml: string; messageId: string } {
 }
 
 export const URI = {
-  config: "http://schemas.microsoft.com/wbem/wsman/1/config",
+  config: WSMAN_CONFIG_URI,
   shell: "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd",
-  reg: "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/default/StdRegProv",
+  reg: STDREGPROV_URI,
 };
 
 export const ACTION = {

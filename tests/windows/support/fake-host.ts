@@ -5,7 +5,7 @@
 // can be tested without the network; tests/windows/integration.test.ts runs the same
 // layer against the real simulator through the real client.
 
-import { STDREGPROV_URI, WSMAN_CONFIG_URI } from "../../../provider/src/windows";
+import { HKLM, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../../../provider/src/windows";
 import type { RegistryInvokeInput, WsmanHostApi, WsmanObject } from "../../../provider/src/windows";
 
 type RegValue = { name: string; type: number; value: string | number | string[] };
@@ -97,7 +97,7 @@ export class FakeHost implements WsmanHostApi {
   async invoke(uri: string, method: string, input: RegistryInvokeInput): Promise<WsmanObject> {
     this.calls.push({ op: "invoke", uri, method, input });
     if (uri !== STDREGPROV_URI) throw new Error(`fake: ${uri}`);
-    if (input.hDefKey !== 2147483650) return { ReturnValue: "6" };
+    if (input.hDefKey !== HKLM) return { ReturnValue: "6" };
     const forced = this.returnValueFor[method];
     if (forced !== undefined) return { ReturnValue: String(forced) };
     const path = String(input.sSubKeyName);

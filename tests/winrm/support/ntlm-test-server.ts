@@ -10,6 +10,7 @@ import type { NtlmSession } from "../../../provider/src/winrm/ntlm";
 import { ENCRYPTED_CONTENT_TYPE, decryptMessage, encryptMessage, isEncryptedContentType } from "../../../provider/src/winrm/encryption";
 import { getResponse } from "./wsman-test-server";
 import { messageIdOf } from "./captures";
+import { SOAP_CONTENT_TYPE } from "../../../provider/src/winrm/soap";
 
 export const NTLM_USER = "admin";
 export const NTLM_DOMAIN = "CORP";
@@ -111,7 +112,7 @@ export async function startNtlmServer(opts: { tls?: { key: string; cert: string 
       const reply = Buffer.from(getResponse(messageIdOf(soap)), "utf8");
       const out = sealing ? encryptMessage(state.session, reply) : reply;
       res.writeHead(200, {
-        "Content-Type": sealing ? ENCRYPTED_CONTENT_TYPE : "application/soap+xml;charset=UTF-8",
+        "Content-Type": sealing ? ENCRYPTED_CONTENT_TYPE : SOAP_CONTENT_TYPE,
         "Content-Length": String(out.length),
       });
       res.end(out);

@@ -5,6 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { actionOf, messageIdOf } from "./captures";
 import type { CapturedMessage } from "./captures";
+import { SOAP_CONTENT_TYPE } from "../../../provider/src/winrm/soap";
 
 export interface ReplayStep {
   reply: CapturedMessage;
@@ -62,7 +63,7 @@ export async function startReplayServer(steps: ReplayStep[]): Promise<ReplayServ
       const text = step.reply.response.replace(/(<(?:\w+:)?RelatesTo>)[^<]*(<\/(?:\w+:)?RelatesTo>)/, `$1${id}$2`);
       const payload = Buffer.from(text, "utf8");
       res.writeHead(step.reply.status, {
-        "Content-Type": "application/soap+xml;charset=UTF-8",
+        "Content-Type": SOAP_CONTENT_TYPE,
         "Content-Length": String(payload.length),
       });
       res.end(payload);

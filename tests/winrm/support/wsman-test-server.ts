@@ -5,6 +5,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { messageIdOf } from "./captures";
+import { SOAP_CONTENT_TYPE } from "../../../provider/src/winrm/soap";
 
 export interface TestServerOptions {
   tls?: { key: string; cert: string };
@@ -62,7 +63,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         return;
       }
       const body = Buffer.from(getResponse(opts.relatesTo ?? messageIdOf(Buffer.concat(chunks).toString("utf8"))));
-      res.writeHead(200, { "Content-Type": "application/soap+xml;charset=UTF-8", "Content-Length": String(body.length) });
+      res.writeHead(200, { "Content-Type": SOAP_CONTENT_TYPE, "Content-Length": String(body.length) });
       res.end(body);
     });
   };
