@@ -1,17 +1,27 @@
-// Generates schema.json, the Pulumi package schema (name `credssp`), from the same
-// zod definitions `check` validates with, so the two cannot disagree on a property,
-// its type or whether it is required. Descriptions live here. Run: `npm run schema`;
-// a test regenerates it and compares with the committed file.
+// Generates, from the zod definitions `check` validates with and their `.describe()`
+// texts (the one place each resource and property is described):
+//   - schema.json, the Pulumi package schema (name `credssp`), so that it and `check`
+//     cannot disagree on a property, its type or whether it is required;
+//   - provider/src/resources/args.ts, the TypeScript `…Args` input types with those
+//     descriptions as doc comments (what an editor shows);
+//   - the property table of each resource in README.md, between its marker comments.
+// Run `npm run schema` after changing a schema; tests/schema/ regenerate all three and
+// compare them with the committed files.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import {
   connectionSchema,
+  credSSPClientOutputs,
   credSSPClientSchema,
+  credSSPServerOutputs,
   credSSPServerSchema,
+  delegationPolicyOutputs,
   delegationPolicySchema,
+  trustedHostsOutputs,
   trustedHostsSchema,
 } from "../provider/src/resources";
+import { ENCRYPTION_ORACLE_LEVELS } from "../provider/src/windows";
 
 type JsonSchema = {
   type?: string;
@@ -20,6 +30,7 @@ type JsonSchema = {
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   required?: string[];
+  description?: string;
 };
 
 interface PulumiProperty {
@@ -37,71 +48,18 @@ const ENUM_TOKENS: Record<string, string> = {
   "forceUpdatedClients,mitigated,vulnerable": `${PKG}:index:EncryptionOracleLevel`,
 };
 
-const CONNECTION_DOCS: Record<string, string> = {
-  host: "The Windows host: FQDN (recommended), short name or IP address.",
-  port: "WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.",
-  https: "Connect over HTTPS. The certificate is verified against the system CAs unless caCert or certFingerprint is given.",
-  auth: 'Authentication scheme: "ntlm" (default; messages encrypted over HTTP) or "basic" (HTTPS only, unless allowUnencrypted).',
-  user: 'An account that is a local Administrator on the host: "CORP\\\\admin", "admin@corp.example.com" or "admin".',
-  password: "The account's password. Always stored as a secret.",
-  allowUnencrypted: "Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.",
-  caCert: "PEM CA certificate that signed the host's WinRM HTTPS certificate.",
-  certFingerprint: "SHA-256 fingerprint the host's HTTPS certificate must have (certificate pinning).",
-  insecureSkipVerify: "Accept any HTTPS certificate. For labs only; never the default.",
-  timeoutSeconds: "Per-request timeout, in seconds.",
-};
-
-const SPN_LIST = (what: string) =>
-  `SPNs for "${what}", e.g. "WSMAN/srv01.corp.example.com" or "WSMAN/*.corp.example.com". ` +
-  "The resource owns only the entries it adds, unless exclusive is set.";
-
-const DOCS: Record<string, Record<string, string>> = {
-  CredSSPServer: {
-    "": "Lets a Windows host accept CredSSP over WinRM (WSMan Service/Auth/CredSSP = true), like Enable-WSManCredSSP -Role Server. Delete restores the value found at create.",
-    enabled: "The live value of Service/Auth/CredSSP.",
-  },
-  CredSSPClient: {
-    "": "Lets a Windows host use CredSSP as a client (Client/Auth/CredSSP = true) and delegate fresh credentials to wsman/<computer> for each delegate computer, like Enable-WSManCredSSP -Role Client -DelegateComputer, without duplicates. Delete removes only the entries it added and restores the client flag.",
-    delegateComputers: "Computers this host may delegate fresh credentials to: FQDNs (recommended), \"*.domain\" or \"*\".",
-    enabled: "The live value of Client/Auth/CredSSP.",
-    spns: "The SPNs this resource keeps in AllowFreshCredentials, e.g. wsman/srv01.corp.example.com.",
-  },
-  DelegationPolicy: {
-    "": "The Credentials Delegation policies (CredSsp.admx) of one host, list by list, and the CVE-2018-0886 encryption-oracle level. Lists left out are not touched.",
-    allowFreshCredentials: SPN_LIST("Allow delegating fresh credentials"),
-    allowFreshCredentialsWhenNTLMOnly: SPN_LIST("Allow delegating fresh credentials with NTLM-only server authentication"),
-    allowSavedCredentials: SPN_LIST("Allow delegating saved credentials"),
-    allowSavedCredentialsWhenNTLMOnly: SPN_LIST("Allow delegating saved credentials with NTLM-only server authentication"),
-    allowDefaultCredentials: SPN_LIST("Allow delegating default credentials"),
-    allowDefaultCredentialsWhenNTLMOnly: SPN_LIST("Allow delegating default credentials with NTLM-only server authentication"),
-    concatenateDefaults: "Also allow Windows' built-in defaults for each managed list (ConcatenateDefaults_*). Default true.",
-    exclusive: "Make each given list exactly what it says: foreign entries are removed, and restored on delete. Default false.",
-    encryptionOracle: "AllowEncryptionOracle (CVE-2018-0886 Encryption Oracle Remediation). Takes effect after a reboot.",
-  },
-  TrustedHosts: {
-    "": "Entries in the WinRM client's TrustedHosts list of one host, treated as a case-insensitive set. Delete removes only what it added; with exclusive it restores the previous string exactly.",
-    hosts: "Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, \"*.domain\" or \"*\".",
-    exclusive: "Make TrustedHosts exactly hosts; delete restores the previous string. Default false.",
-    value: "The whole TrustedHosts string on the host.",
-  },
-};
-
-const COMMON_OUTPUTS: Record<string, PulumiProperty> = {
-  host: { type: "string", description: "The host this resource manages (connection.host)." },
-  lastApplied: { type: "array", items: { type: "string" }, description: "What the last create or update changed on the host; empty when it adopted existing settings." },
-};
-
-const EXTRA_OUTPUTS: Record<string, Record<string, PulumiProperty>> = {
-  CredSSPServer: { enabled: { type: "boolean" } },
-  CredSSPClient: { enabled: { type: "boolean" }, spns: { type: "array", items: { type: "string" } } },
-  DelegationPolicy: {},
-  TrustedHosts: { value: { type: "string" } },
-};
+/** The four resources: their input schema (what `check` validates) and the outputs they add. */
+const RESOURCES = [
+  { name: "CredSSPServer", inputs: credSSPServerSchema, outputs: credSSPServerOutputs },
+  { name: "CredSSPClient", inputs: credSSPClientSchema, outputs: credSSPClientOutputs },
+  { name: "DelegationPolicy", inputs: delegationPolicySchema, outputs: delegationPolicyOutputs },
+  { name: "TrustedHosts", inputs: trustedHostsSchema, outputs: trustedHostsOutputs },
+] as const;
 
 /** Inputs that check fills in for drift reporting; they are outputs, not user inputs. */
 const INTERNAL_INPUTS = new Set(["enabled"]);
 
-function toProperty(js: JsonSchema, doc?: string): PulumiProperty {
+function toProperty(js: JsonSchema): PulumiProperty {
   let prop: PulumiProperty;
   if (js.enum) {
     const token = ENUM_TOKENS[js.enum.join(",")];
@@ -116,29 +74,30 @@ function toProperty(js: JsonSchema, doc?: string): PulumiProperty {
   } else {
     throw new Error(`unsupported JSON schema ${JSON.stringify(js)}`);
   }
-  return doc ? { ...prop, description: doc } : prop;
+  return js.description ? { ...prop, description: js.description } : prop;
 }
 
 function jsonSchema(schema: z.ZodType): JsonSchema {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
 
-function resourceSpec(name: string, schema: z.ZodType) {
-  const js = jsonSchema(schema);
-  const docs = DOCS[name];
-  const inputProperties: Record<string, PulumiProperty> = {};
-  for (const [key, value] of Object.entries(js.properties ?? {})) {
-    if (INTERNAL_INPUTS.has(key)) continue;
-    inputProperties[key] = toProperty(value, docs[key]);
-  }
-  const requiredInputs = (js.required ?? []).filter((k) => !INTERNAL_INPUTS.has(k));
+/** A resource's user inputs (internal ones left out) and the outputs it adds, as JSON schema. */
+function resourceProperties(def: (typeof RESOURCES)[number]) {
+  const js = jsonSchema(def.inputs);
+  const inputs = Object.entries(js.properties ?? {}).filter(([key]) => !INTERNAL_INPUTS.has(key));
+  const required = (js.required ?? []).filter((k) => !INTERNAL_INPUTS.has(k));
+  const outputs = Object.entries(jsonSchema(def.outputs).properties ?? {});
+  return { description: js.description, inputs, required, outputs };
+}
+
+function resourceSpec(def: (typeof RESOURCES)[number]) {
+  const { description, inputs, required: requiredInputs, outputs } = resourceProperties(def);
+  const inputProperties = Object.fromEntries(inputs.map(([key, value]) => [key, toProperty(value)]));
   const properties: Record<string, PulumiProperty> = { ...inputProperties };
-  for (const [key, value] of Object.entries({ ...COMMON_OUTPUTS, ...EXTRA_OUTPUTS[name] })) {
-    properties[key] = docs[key] ? { ...value, description: docs[key] } : value;
-  }
+  for (const [key, value] of outputs) properties[key] = toProperty(value);
   const optionalOutputs = new Set(Object.keys(inputProperties).filter((k) => !requiredInputs.includes(k)));
   const required = Object.keys(properties).filter((k) => !optionalOutputs.has(k) || ["concatenateDefaults", "exclusive"].includes(k));
-  return { description: docs[""], inputProperties, requiredInputs, properties, required: required.sort() };
+  return { description, inputProperties, requiredInputs, properties, required: required.sort() };
 }
 
 export function buildSchema(): Record<string, unknown> {
@@ -146,7 +105,7 @@ export function buildSchema(): Record<string, unknown> {
   const conn = jsonSchema(connectionSchema);
   const connectionProperties: Record<string, PulumiProperty> = {};
   for (const [key, value] of Object.entries(conn.properties ?? {})) {
-    connectionProperties[key] = toProperty(value, CONNECTION_DOCS[key]);
+    connectionProperties[key] = toProperty(value);
     if (key === "password") connectionProperties[key].secret = true;
   }
   return {
@@ -161,7 +120,7 @@ export function buildSchema(): Record<string, unknown> {
     types: {
       [CONNECTION_TOKEN]: {
         type: "object",
-        description: "How to reach a host over WinRM. The password is a secret.",
+        description: conn.description,
         properties: connectionProperties,
         required: (conn.required ?? []).sort(),
       },
@@ -174,34 +133,114 @@ export function buildSchema(): Record<string, unknown> {
       },
       [ENUM_TOKENS["forceUpdatedClients,mitigated,vulnerable"]]: {
         type: "string",
-        enum: [
-          { value: "forceUpdatedClients", description: "AllowEncryptionOracle = 0." },
-          { value: "mitigated", description: "AllowEncryptionOracle = 1." },
-          { value: "vulnerable", description: "AllowEncryptionOracle = 2." },
-        ],
+        enum: Object.entries(ENCRYPTION_ORACLE_LEVELS).map(([value, dword]) => ({ value, description: `AllowEncryptionOracle = ${dword}.` })),
       },
     },
-    resources: {
-      [`${PKG}:index:CredSSPServer`]: resourceSpec("CredSSPServer", credSSPServerSchema),
-      [`${PKG}:index:CredSSPClient`]: resourceSpec("CredSSPClient", credSSPClientSchema),
-      [`${PKG}:index:DelegationPolicy`]: resourceSpec("DelegationPolicy", delegationPolicySchema),
-      [`${PKG}:index:TrustedHosts`]: resourceSpec("TrustedHosts", trustedHostsSchema),
-    },
+    resources: Object.fromEntries(RESOURCES.map((def) => [`${PKG}:index:${def.name}`, resourceSpec(def)])),
   };
 }
 
-function findPackageJson(): string {
+/** The folder holding package.json: the repository root, from scripts/ or dist/scripts/. */
+export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return fs.readFileSync(path.join(dir, "package.json"), "utf8");
+  return dir;
+}
+
+function findPackageJson(): string {
+  return fs.readFileSync(path.join(repoRoot(), "package.json"), "utf8");
 }
 
 export function schemaText(): string {
   return `${JSON.stringify(buildSchema(), null, 2)}\n`;
 }
 
+// ---- provider/src/resources/args.ts ----
+
+function docComment(text: string | undefined, indent: string): string {
+  if (!text) throw new Error("every generated property needs a .describe() text");
+  if (text.includes("*/")) throw new Error(`a description cannot contain "*/": ${text}`);
+  return `${indent}/** ${text} */\n`;
+}
+
+function tsType(js: JsonSchema): string {
+  if (js.enum) return js.enum.map((v) => JSON.stringify(v)).join(" | ");
+  if (js.type === "array") return `pulumi.Input<${tsType(js.items ?? {})}>[]`;
+  if (js.type === "object") return "ConnectionArgs";
+  if (js.type === "string" || js.type === "boolean") return js.type;
+  if (js.type === "integer" || js.type === "number") return "number";
+  throw new Error(`unsupported JSON schema ${JSON.stringify(js)}`);
+}
+
+function argsInterface(name: string, description: string | undefined, properties: Array<[string, JsonSchema]>, required: string[]): string {
+  let out = docComment(description, "") + `export interface ${name} {\n`;
+  for (const [key, value] of properties) {
+    out += docComment(value.description, "  ");
+    out += `  ${key}${required.includes(key) ? "" : "?"}: pulumi.Input<${tsType(value)}>;\n`;
+  }
+  return `${out}}\n`;
+}
+
+/** The input types programs write, each property documented with its zod description. */
+export function argsText(): string {
+  const conn = jsonSchema(connectionSchema);
+  const parts = [
+    "// Generated by scripts/gen-schema.ts (`npm run schema`) from the zod schemas' .describe()\n" +
+      "// texts, the one place each property is described. Do not edit: change the schema and\n" +
+      "// regenerate (tests/schema/ fail while this file is out of date).\n" +
+      'import type * as pulumi from "@pulumi/pulumi";\n',
+    argsInterface("ConnectionArgs", conn.description, Object.entries(conn.properties ?? {}), conn.required ?? []),
+  ];
+  for (const def of RESOURCES) {
+    const { description, inputs, required } = resourceProperties(def);
+    parts.push(argsInterface(`${def.name}Args`, description, inputs, required));
+  }
+  return parts.join("\n");
+}
+
+// ---- README.md property tables ----
+
+const cell = (text: string): string => text.replace(/\|/g, "\\|");
+
+/** The markdown table of one resource's properties: inputs first, then the outputs it adds. */
+export function readmeTable(name: string): string {
+  const def = RESOURCES.find((r) => r.name === name);
+  if (!def) throw new Error(`no resource ${name}`);
+  const { inputs, required, outputs } = resourceProperties(def);
+  const rows = [
+    ...inputs.map(([key, js]) => [key, required.includes(key) ? "input, required" : "input", js.description ?? ""]),
+    ...outputs.map(([key, js]) => [key, "output", js.description ?? ""]),
+  ];
+  return ["| property | | description |", "|---|---|---|", ...rows.map(([key, kind, doc]) => `| \`${key}\` | ${kind} | ${cell(doc)} |`)].join("\n");
+}
+
+const TABLE = /(<!-- generated:properties (\w+) -->)[\s\S]*?(<!-- \/generated:properties -->)/g;
+
+/** README text with every resource's table block regenerated; each resource must have one. */
+export function withReadmeTables(readme: string): string {
+  const seen = new Set<string>();
+  const out = readme.replace(TABLE, (_, open: string, name: string, close: string) => {
+    seen.add(name);
+    return `${open}\n${readmeTable(name)}\n${close}`;
+  });
+  const missing = RESOURCES.map((r) => r.name).filter((n) => !seen.has(n));
+  if (missing.length > 0) throw new Error(`README.md has no <!-- generated:properties NAME --> block for ${missing.join(", ")}`);
+  return out;
+}
+
+export const GENERATED = {
+  schema: "schema.json",
+  args: path.join("provider", "src", "resources", "args.ts"),
+  readme: "README.md",
+} as const;
+
 if (require.main === module) {
-  const out = path.resolve(process.argv[2] ?? "schema.json");
-  fs.writeFileSync(out, schemaText());
-  process.stderr.write(`wrote ${out}\n`);
+  const root = repoRoot();
+  const write = (rel: string, text: string) => {
+    fs.writeFileSync(path.join(root, rel), text);
+    process.stderr.write(`wrote ${rel}\n`);
+  };
+  write(GENERATED.schema, schemaText());
+  write(GENERATED.args, argsText());
+  write(GENERATED.readme, withReadmeTables(fs.readFileSync(path.join(root, GENERATED.readme), "utf8")));
 }

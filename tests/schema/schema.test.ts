@@ -1,18 +1,32 @@
-// schema.json is generated from the zod definitions `check` uses (scripts/gen-schema.ts):
-// the committed file must be what the generator produces now, and the Pulumi CLI must
-// accept it and generate a Node.js SDK from it.
+// schema.json, the `…Args` types and the README's property tables are generated from
+// the zod definitions `check` uses and their descriptions (scripts/gen-schema.ts): the
+// committed files must be what the generator produces now, and the Pulumi CLI must
+// accept schema.json and generate a Node.js SDK from it.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { schemaText } from "../../scripts/gen-schema";
+import { argsText, GENERATED, readmeTable, schemaText, withReadmeTables } from "../../scripts/gen-schema";
 import { REPO_ROOT } from "../../scripts/engine";
 
-const committed = fs.readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8");
+const committed = fs.readFileSync(path.join(REPO_ROOT, GENERATED.schema), "utf8");
+const readme = fs.readFileSync(path.join(REPO_ROOT, GENERATED.readme), "utf8");
 
 describe("schema.json", () => {
   it("is exactly what the zod definitions generate (run `npm run schema` after changing them)", () => {
     expect(committed).toBe(schemaText());
+  });
+
+  it("describes every resource, input and output, and the Connection type", () => {
+    const schema = JSON.parse(committed);
+    const undocumented: string[] = [];
+    for (const [token, res] of Object.entries<{ description?: string; properties: Record<string, { description?: string }> }>(schema.resources)) {
+      if (!res.description) undocumented.push(token);
+      for (const [key, prop] of Object.entries(res.properties)) if (!prop.description) undocumented.push(`${token}.${key}`);
+    }
+    const conn = schema.types["credssp:index:Connection"];
+    for (const [key, prop] of Object.entries<{ description?: string }>(conn.properties)) if (!prop.description) undocumented.push(`Connection.${key}`);
+    expect(undocumented).toEqual([]);
   });
 
   it("describes the four resources and the Connection type, with the password secret", () => {
@@ -47,4 +61,25 @@ describe("schema.json", () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 200_000);
+});
+
+describe("the other generated files", () => {
+  it("provider/src/resources/args.ts is what the zod descriptions generate (run `npm run schema`)", () => {
+    expect(fs.readFileSync(path.join(REPO_ROOT, GENERATED.args), "utf8")).toBe(argsText());
+  });
+
+  it("the README's resource tables are what the zod descriptions generate (run `npm run schema`)", () => {
+    expect(readme).toBe(withReadmeTables(readme));
+  });
+
+  it("a README table that drifts from the descriptions is caught, and every resource has its block", () => {
+    const table = readmeTable("TrustedHosts");
+    expect(table).toContain("| `hosts` | input, required | Hosts this WinRM client may authenticate to without Kerberos");
+    expect(table).toContain("| `value` | output | The whole TrustedHosts string on the host. |");
+    const edited = readme.replace("| `value` | output | The whole TrustedHosts string on the host. |", "| `value` | output | hand-edited |");
+    expect(edited).not.toBe(readme);
+    expect(withReadmeTables(edited)).toBe(readme);
+    const withoutBlock = readme.replace("<!-- generated:properties TrustedHosts -->", "");
+    expect(() => withReadmeTables(withoutBlock)).toThrow(/TrustedHosts/);
+  });
 });

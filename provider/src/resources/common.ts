@@ -1,7 +1,20 @@
-// What the four providers share beyond plumbing: ids, the diff rule, and state shape.
+// What the four providers share beyond plumbing: ids, the diff rule, and the outputs
+// every resource has.
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import type { Connection } from "./connection";
+
+/**
+ * The outputs every resource has besides its inputs. Each resource's outputs schema
+ * spreads these; the schemas exist for their descriptions (schema.json, the README).
+ */
+export const COMMON_OUTPUTS = {
+  host: z.string().describe("The host this resource manages (`connection.host`)."),
+  lastApplied: z
+    .array(z.string())
+    .describe("What the last create or update changed on the host; empty when it adopted existing settings."),
+};
 
 /** A readable, unique id: `<host>/<Kind>/<uuid>` (several resources may share a host). */
 export function newId(kind: string, c: Connection): string {

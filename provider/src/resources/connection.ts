@@ -1,7 +1,6 @@
 // The `connection` input every resource takes, its validation, and the one place a
 // resource opens a WinRM session: under the host's lock, with every failure turned
 // into a sentence naming host, port, scheme and setting, and the password redacted.
-import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { WinRMClient } from "../winrm";
 import { hostLockKey, withHostLock, wrapFault } from "../windows";
@@ -13,17 +12,48 @@ const SHA256_FINGERPRINT = /^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]
 
 export const connectionSchema = z
   .object({
-    host: checked(hostProblem),
-    port: z.number().int("port must be a whole number").min(1, "port must be 1-65535").max(65535, "port must be 1-65535").optional(),
-    https: z.boolean().optional(),
-    auth: z.enum(["ntlm", "basic"]).optional(),
-    user: z.string().min(1, "user is required, e.g. \"CORP\\\\admin\" or \"admin\""),
-    password: z.string().min(1, "password is required"),
-    allowUnencrypted: z.boolean().optional(),
-    caCert: z.string().includes("-----BEGIN CERTIFICATE-----", { message: "caCert must be a PEM certificate" }).optional(),
-    certFingerprint: z.string().regex(SHA256_FINGERPRINT, "certFingerprint must be a SHA-256 fingerprint (64 hex digits, colons optional)").optional(),
-    insecureSkipVerify: z.boolean().optional(),
-    timeoutSeconds: z.number().positive("timeoutSeconds must be positive").max(3600, "timeoutSeconds must be at most 3600").optional(),
+    host: checked(hostProblem).describe("The Windows host: FQDN (recommended), short name or IP address."),
+    port: z
+      .number()
+      .int("port must be a whole number")
+      .min(1, "port must be 1-65535")
+      .max(65535, "port must be 1-65535")
+      .optional()
+      .describe("WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS."),
+    https: z
+      .boolean()
+      .optional()
+      .describe("Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given."),
+    auth: z
+      .enum(["ntlm", "basic"])
+      .optional()
+      .describe('Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`).'),
+    user: z
+      .string()
+      .min(1, "user is required, e.g. \"CORP\\\\admin\" or \"admin\"")
+      .describe('An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`.'),
+    password: z.string().min(1, "password is required").describe("The account's password. Always stored as a secret."),
+    allowUnencrypted: z
+      .boolean()
+      .optional()
+      .describe("Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default."),
+    caCert: z
+      .string()
+      .includes("-----BEGIN CERTIFICATE-----", { message: "caCert must be a PEM certificate" })
+      .optional()
+      .describe("PEM CA certificate that signed the host's WinRM HTTPS certificate."),
+    certFingerprint: z
+      .string()
+      .regex(SHA256_FINGERPRINT, "certFingerprint must be a SHA-256 fingerprint (64 hex digits, colons optional)")
+      .optional()
+      .describe("SHA-256 fingerprint the host's HTTPS certificate must have (certificate pinning)."),
+    insecureSkipVerify: z.boolean().optional().describe("Accept any HTTPS certificate. For labs only; never the default."),
+    timeoutSeconds: z
+      .number()
+      .positive("timeoutSeconds must be positive")
+      .max(3600, "timeoutSeconds must be at most 3600")
+      .optional()
+      .describe("Per-request timeout, in seconds."),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -36,7 +66,8 @@ export const connectionSchema = z
           'use auth "ntlm" (encrypted), or set allowUnencrypted: true if you really mean it',
       });
     }
-  });
+  })
+  .describe("How to reach a host over WinRM. The password is a secret.");
 
 export type Connection = z.infer<typeof connectionSchema>;
 
@@ -125,29 +156,4 @@ export async function onHost<T>(
       await client.close().catch(() => undefined);
     }
   });
-}
-
-/** The `connection` input as a program writes it. The password is always stored as a secret. */
-export interface ConnectionArgs {
-  /** The Windows host: FQDN (recommended), short name or IP address. */
-  host: pulumi.Input<string>;
-  /** Defaults to 5985 (HTTP) or 5986 (HTTPS). */
-  port?: pulumi.Input<number>;
-  /** Use HTTPS (TLS verified against the system CAs unless caCert/certFingerprint say otherwise). */
-  https?: pulumi.Input<boolean>;
-  /** "ntlm" (default; messages encrypted over HTTP) or "basic" (HTTPS only unless allowUnencrypted). */
-  auth?: pulumi.Input<"ntlm" | "basic">;
-  /** "CORP\\admin", "admin@corp.example.com" or a local "admin". Must be a local Administrator. */
-  user: pulumi.Input<string>;
-  password: pulumi.Input<string>;
-  /** Allow Basic over plain HTTP. Sends the password in clear text; off by default. */
-  allowUnencrypted?: pulumi.Input<boolean>;
-  /** PEM CA certificate that signed the host's WinRM HTTPS certificate. */
-  caCert?: pulumi.Input<string>;
-  /** SHA-256 fingerprint the host's certificate must have (pinning). */
-  certFingerprint?: pulumi.Input<string>;
-  /** Accept any certificate. Only for labs; never the default. */
-  insecureSkipVerify?: pulumi.Input<boolean>;
-  /** Per-request timeout in seconds. */
-  timeoutSeconds?: pulumi.Input<number>;
 }

@@ -6,8 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { credSSPSettingName, getCredSSP, readPolicy } from "../windows";
-import { diffInputs, newId } from "./common";
-import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import type { CredSSPClientArgs } from "./args";
+import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { enableFlag, restoreFlag } from "./credssp-flag";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
 import { OwnedKeys, releaseKeys } from "./key-ownership";
@@ -20,11 +21,25 @@ const SETTING = credSSPSettingName("client");
 export const credSSPClientSchema = z
   .object({
     connection: connectionSchema,
-    delegateComputers: uniqueList(checked(hostPatternProblem), "delegate computer"),
+    delegateComputers: uniqueList(checked(hostPatternProblem), "delegate computer").describe(
+      "Computers this host may delegate fresh credentials to: FQDNs (recommended), `*.domain` or `*`. " +
+        "As an output, those whose entry is present live.",
+    ),
     /** Set by check; read reports the live Client/Auth/CredSSP here. */
     enabled: z.literal(true).optional(),
   })
-  .strict();
+  .strict()
+  .describe(
+    "Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to " +
+      "`wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, " +
+      "without duplicates. Delete removes only the entries it added and restores the client flag.",
+  );
+
+export const credSSPClientOutputs = z.object({
+  ...COMMON_OUTPUTS,
+  enabled: z.boolean().describe("The live value of `Client/Auth/CredSSP`."),
+  spns: z.array(z.string()).describe("The SPNs this resource keeps in `AllowFreshCredentials`, e.g. `wsman/srv01.corp.example.com`."),
+});
 
 type Inputs = z.infer<typeof credSSPClientSchema>;
 
@@ -128,22 +143,10 @@ async function converge(state: CredSSPClientState, fresh: boolean): Promise<void
   );
 }
 
-export interface CredSSPClientArgs {
-  connection: pulumi.Input<ConnectionArgs>;
-  /** Computers this host may delegate fresh credentials to (FQDN, `*.domain` or `*`). */
-  delegateComputers: pulumi.Input<pulumi.Input<string>[]>;
-}
-
-/**
- * Lets a Windows host use CredSSP as a client and delegate fresh credentials to
- * `wsman/<computer>` — `Enable-WSManCredSSP -Role Client -DelegateComputer …` done
- * idempotently. Delete removes only the entries it added and restores the flag.
- */
+/** The CredSSPClient resource: see {@link CredSSPClientArgs} (generated from the zod descriptions) for what it does and takes. */
 export class CredSSPClient extends pulumi.dynamic.Resource {
-  /** The live value of Client/Auth/CredSSP. */
   declare public readonly enabled: pulumi.Output<boolean>;
   declare public readonly delegateComputers: pulumi.Output<string[]>;
-  /** The SPNs written to AllowFreshCredentials, e.g. "wsman/srv01.corp.example.com". */
   declare public readonly spns: pulumi.Output<string[]>;
   declare public readonly host: pulumi.Output<string>;
   declare public readonly lastApplied: pulumi.Output<string[]>;

@@ -4,8 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { credSSPSettingName, getCredSSP } from "../windows";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
-import { diffInputs, newId } from "./common";
-import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import type { CredSSPServerArgs } from "./args";
+import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { enableFlag, restoreFlag } from "./credssp-flag";
 
 export const credSSPServerSchema = z
@@ -14,7 +15,16 @@ export const credSSPServerSchema = z
     /** Set by check; read reports the live value here, so drift shows as `enabled`. */
     enabled: z.literal(true).optional(),
   })
-  .strict();
+  .strict()
+  .describe(
+    "Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. " +
+      "Delete restores the value found at create.",
+  );
+
+export const credSSPServerOutputs = z.object({
+  ...COMMON_OUTPUTS,
+  enabled: z.boolean().describe("The live value of `Service/Auth/CredSSP`."),
+});
 
 type Inputs = z.infer<typeof credSSPServerSchema>;
 
@@ -80,19 +90,10 @@ async function ensureEnabled(state: CredSSPServerState): Promise<void> {
   );
 }
 
-export interface CredSSPServerArgs {
-  connection: pulumi.Input<ConnectionArgs>;
-}
-
-/**
- * Lets a Windows host accept CredSSP over WinRM (WSMan Service/Auth/CredSSP = true),
- * like `Enable-WSManCredSSP -Role Server`. Delete restores the value found at create.
- */
+/** The CredSSPServer resource: see {@link CredSSPServerArgs} (generated from the zod descriptions) for what it does and takes. */
 export class CredSSPServer extends pulumi.dynamic.Resource {
-  /** The live value of Service/Auth/CredSSP. */
   declare public readonly enabled: pulumi.Output<boolean>;
   declare public readonly host: pulumi.Output<string>;
-  /** What the last apply changed (empty when the host was already configured). */
   declare public readonly lastApplied: pulumi.Output<string[]>;
 
   constructor(name: string, args: CredSSPServerArgs, opts?: pulumi.CustomResourceOptions) {

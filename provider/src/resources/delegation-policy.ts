@@ -17,8 +17,9 @@ import {
   readPolicy,
   setEncryptionOracle,
 } from "../windows";
-import { diffInputs, newId } from "./common";
-import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import type { DelegationPolicyArgs } from "./args";
+import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
 import { OwnedKeys, recordKey, releaseKeys } from "./key-ownership";
 import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
@@ -38,28 +39,67 @@ export type ListProperty = keyof typeof LIST_PROPERTIES;
 export const LIST_PROPERTY_NAMES = Object.keys(LIST_PROPERTIES) as ListProperty[];
 
 const spnList = uniqueList(checked(spnProblem), "SPN");
+/** The description of one list input: which policy, when it applies, and who owns what. */
+const spnListOf = (policy: string, when: string) =>
+  spnList
+    .optional()
+    .describe(
+      `SPNs for "${policy}"${when}, e.g. \`WSMAN/srv01.corp.example.com\` or \`WSMAN/*.corp.example.com\`. ` +
+        "The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.",
+    );
 const ORACLE_SETTING = hklmPath(ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE);
 const ORACLE_LEVELS = Object.keys(ENCRYPTION_ORACLE_LEVELS) as [EncryptionOracleLevel, ...EncryptionOracleLevel[]];
 
 export const delegationPolicySchema = z
   .object({
     connection: connectionSchema,
-    allowFreshCredentials: spnList.optional(),
-    allowFreshCredentialsWhenNTLMOnly: spnList.optional(),
-    allowSavedCredentials: spnList.optional(),
-    allowSavedCredentialsWhenNTLMOnly: spnList.optional(),
-    allowDefaultCredentials: spnList.optional(),
-    allowDefaultCredentialsWhenNTLMOnly: spnList.optional(),
-    concatenateDefaults: z.boolean().optional(),
-    exclusive: z.boolean().optional(),
-    encryptionOracle: z.enum(ORACLE_LEVELS).optional(),
+    allowFreshCredentials: spnListOf(
+      "Allow delegating fresh credentials",
+      ", used when Kerberos (or a trusted certificate) authenticated the server",
+    ),
+    allowFreshCredentialsWhenNTLMOnly: spnListOf(
+      "Allow delegating fresh credentials with NTLM-only server authentication",
+      ", used when only NTLM authenticated the server: workgroup hosts, IP addresses",
+    ),
+    allowSavedCredentials: spnListOf("Allow delegating saved credentials", ""),
+    allowSavedCredentialsWhenNTLMOnly: spnListOf("Allow delegating saved credentials with NTLM-only server authentication", ""),
+    allowDefaultCredentials: spnListOf("Allow delegating default credentials", ""),
+    allowDefaultCredentialsWhenNTLMOnly: spnListOf(
+      "Allow delegating default credentials with NTLM-only server authentication",
+      " (stored as `AllowDefCredentialsWhenNTLMOnly`)",
+    ),
+    concatenateDefaults: z
+      .boolean()
+      .optional()
+      .describe("Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`."),
+    exclusive: z
+      .boolean()
+      .optional()
+      .describe(
+        "`false` (default): own only this resource's entries. `true`: make each given list exactly what it says; " +
+          "foreign entries are removed, recorded, and put back on delete.",
+      ),
+    encryptionOracle: z
+      .enum(ORACLE_LEVELS)
+      .optional()
+      .describe(
+        `\`AllowEncryptionOracle\` under \`…\\CredSSP\\Parameters\` (CVE-2018-0886 Encryption Oracle Remediation): ` +
+          `${ORACLE_LEVELS.map((l) => `\`"${l}"\` (${ENCRYPTION_ORACLE_LEVELS[l]})`).join(", ")}. Takes effect after a reboot.`,
+      ),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (!LIST_PROPERTY_NAMES.some((p) => v[p] !== undefined) && v.encryptionOracle === undefined) {
       ctx.addIssue({ code: "custom", path: ["allowFreshCredentials"], message: "nothing to manage: give at least one list or encryptionOracle" });
     }
-  });
+  })
+  .describe(
+    "The Credentials Delegation policies (CredSsp.admx) of one host, list by list, and the CVE-2018-0886 " +
+      "encryption-oracle level. A managed list gets its switch DWORD (= 1), its `ConcatenateDefaults_*` DWORD and its entries; " +
+      "lists left out are not touched.",
+  );
+
+export const delegationPolicyOutputs = z.object({ ...COMMON_OUTPUTS });
 
 type Inputs = z.infer<typeof delegationPolicySchema>;
 const INPUT_KEYS = ["connection", ...LIST_PROPERTY_NAMES, "concatenateDefaults", "exclusive", "encryptionOracle"] as const;
@@ -211,25 +251,7 @@ async function converge(state: DelegationPolicyState, olds: DelegationPolicyStat
   );
 }
 
-export interface DelegationPolicyArgs {
-  connection: pulumi.Input<ConnectionArgs>;
-  /** SPNs for "Allow delegating fresh credentials", e.g. "WSMAN/srv01.corp.example.com". */
-  allowFreshCredentials?: pulumi.Input<pulumi.Input<string>[]>;
-  /** The same, when only NTLM authenticated the server (workgroup hosts, IP addresses). */
-  allowFreshCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
-  allowSavedCredentials?: pulumi.Input<pulumi.Input<string>[]>;
-  allowSavedCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
-  allowDefaultCredentials?: pulumi.Input<pulumi.Input<string>[]>;
-  allowDefaultCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Also allow Windows' built-in defaults for each managed list (ConcatenateDefaults_*). Default true. */
-  concatenateDefaults?: pulumi.Input<boolean>;
-  /** Make each given list exactly what it says, removing foreign entries (restored on delete). Default false. */
-  exclusive?: pulumi.Input<boolean>;
-  /** AllowEncryptionOracle (CVE-2018-0886). Takes effect after a reboot. */
-  encryptionOracle?: pulumi.Input<EncryptionOracleLevel>;
-}
-
-/** The Credentials Delegation policies (CredSsp.admx) of one host, by list. */
+/** The DelegationPolicy resource: see {@link DelegationPolicyArgs} (generated from the zod descriptions) for what it does and takes. */
 export class DelegationPolicy extends pulumi.dynamic.Resource {
   declare public readonly allowFreshCredentials: pulumi.Output<string[] | undefined>;
   declare public readonly allowFreshCredentialsWhenNTLMOnly: pulumi.Output<string[] | undefined>;

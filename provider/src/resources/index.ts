@@ -1,10 +1,6 @@
-export { CredSSPServer, credSSPServerProvider, credSSPServerSchema } from "./credssp-server";
-export type { CredSSPServerArgs } from "./credssp-server";
-export { CredSSPClient, credSSPClientProvider, credSSPClientSchema, wsmanSpn } from "./credssp-client";
-export type { CredSSPClientArgs } from "./credssp-client";
-export { DelegationPolicy, delegationPolicyProvider, delegationPolicySchema, LIST_PROPERTIES } from "./delegation-policy";
-export type { DelegationPolicyArgs } from "./delegation-policy";
-export { TrustedHosts, trustedHostsProvider, trustedHostsSchema } from "./trusted-hosts";
-export type { TrustedHostsArgs } from "./trusted-hosts";
+export { CredSSPServer, credSSPServerProvider, credSSPServerSchema, credSSPServerOutputs } from "./credssp-server";
+export { CredSSPClient, credSSPClientProvider, credSSPClientSchema, credSSPClientOutputs, wsmanSpn } from "./credssp-client";
+export { DelegationPolicy, delegationPolicyProvider, delegationPolicySchema, delegationPolicyOutputs, LIST_PROPERTIES } from "./delegation-policy";
+export { TrustedHosts, trustedHostsProvider, trustedHostsSchema, trustedHostsOutputs } from "./trusted-hosts";
 export { connectionSchema } from "./connection";
-export type { ConnectionArgs } from "./connection";
+export type { ConnectionArgs, CredSSPClientArgs, CredSSPServerArgs, DelegationPolicyArgs, TrustedHostsArgs } from "./args";

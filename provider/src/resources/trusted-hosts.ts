@@ -14,18 +14,34 @@ import {
   setTrustedHosts,
   TRUSTED_HOSTS_SETTING,
 } from "../windows";
-import { diffInputs, newId } from "./common";
-import { Connection, ConnectionArgs, connectionSchema, onHost, withConnectionDefaults } from "./connection";
+import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import type { TrustedHostsArgs } from "./args";
+import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
 import { checked, hostPatternProblem, uniqueList } from "./validation";
 
 export const trustedHostsSchema = z
   .object({
     connection: connectionSchema,
-    hosts: uniqueList(checked(hostPatternProblem), "host"),
-    exclusive: z.boolean().optional(),
+    hosts: uniqueList(checked(hostPatternProblem), "host").describe(
+      "Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, `*.domain` or `*`. " +
+        "As an output, those present live.",
+    ),
+    exclusive: z
+      .boolean()
+      .optional()
+      .describe("Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`."),
   })
-  .strict();
+  .strict()
+  .describe(
+    "Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. " +
+      "Delete removes only what it added, keeping every other entry's exact text; with `exclusive` it restores the previous string exactly.",
+  );
+
+export const trustedHostsOutputs = z.object({
+  ...COMMON_OUTPUTS,
+  value: z.string().describe("The whole TrustedHosts string on the host."),
+});
 
 type Inputs = z.infer<typeof trustedHostsSchema>;
 
@@ -148,19 +164,10 @@ async function converge(state: TrustedHostsState, olds: TrustedHostsState | unde
   );
 }
 
-export interface TrustedHostsArgs {
-  connection: pulumi.Input<ConnectionArgs>;
-  /** Hosts this WinRM client may authenticate to without Kerberos: names, IPs, `*.domain`, `*`. */
-  hosts: pulumi.Input<pulumi.Input<string>[]>;
-  /** Make TrustedHosts exactly `hosts` (delete restores the previous string). Default false. */
-  exclusive?: pulumi.Input<boolean>;
-}
-
-/** Entries in the WinRM client's TrustedHosts list of one host. */
+/** The TrustedHosts resource: see {@link TrustedHostsArgs} (generated from the zod descriptions) for what it does and takes. */
 export class TrustedHosts extends pulumi.dynamic.Resource {
   declare public readonly hosts: pulumi.Output<string[]>;
   declare public readonly exclusive: pulumi.Output<boolean>;
-  /** The whole TrustedHosts string on the host. */
   declare public readonly value: pulumi.Output<string>;
   declare public readonly host: pulumi.Output<string>;
   declare public readonly lastApplied: pulumi.Output<string[]>;
