@@ -2,8 +2,10 @@
 // encryption: handshake, sealed traffic, connection reuse and re-authentication.
 import { inspect } from "node:util";
 import { X509Certificate } from "node:crypto";
-import { AuthenticationError, WinRMClient } from "../../provider/src/winrm";
-import { channelBindingsHash } from "../../provider/src/winrm/ntlm";
+import { AuthenticationError, ProtocolError, WinRMClient } from "../../provider/src/winrm";
+import { NtlmAuthenticator } from "../../provider/src/winrm/auth/ntlm";
+import { channelBindingsHash, NtlmIntegrityError } from "../../provider/src/winrm/ntlm";
+import type { HttpTransport } from "../../provider/src/winrm/transport";
 import { makeTestPki } from "./support/client-pki";
 import { NTLM_DOMAIN, NTLM_PASSWORD, NTLM_USER, startNtlmServer } from "./support/ntlm-test-server";
 import type { NtlmTestServer } from "./support/ntlm-test-server";
@@ -115,5 +117,25 @@ describe("NTLM over HTTPS (channel bindings, no sealing)", () => {
     const err = (await c.get(AUTH_URI).catch((e: unknown) => e)) as AuthenticationError;
     expect(err).toBeInstanceOf(AuthenticationError);
     expect(err.reason).toBe("bad-credentials");
+  });
+});
+
+describe("NTLM errors stay inside the client", () => {
+  it("a request the session cannot seal fails as ProtocolError with the NTLM error as cause, and nothing is sent", async () => {
+    const posts: unknown[] = [];
+    const transport = {
+      endpoint: { scheme: "http", host: "srv01", port: 5985 },
+      post: async (...args: unknown[]) => void posts.push(args),
+    } as unknown as HttpTransport;
+    const auth = new NtlmAuthenticator(transport, "admin", "pw");
+    const cannotSeal = new NtlmIntegrityError("message sealing needs NTLM extended session security, which was not negotiated");
+    const session = { wrap: () => { throw cannotSeal; } };
+    // An established context whose session cannot seal (our handshake never makes one; a future scheme might).
+    (auth as unknown as { context: unknown }).context = { session, socket: { destroyed: false } };
+    const err = await auth.send(Buffer.from("<s:Envelope/>")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err).toMatchObject({ code: "WINRM_PROTOCOL", cause: cannotSeal });
+    expect((err as Error).message).toContain("cannot encrypt the request");
+    expect(posts).toHaveLength(0);
   });
 });

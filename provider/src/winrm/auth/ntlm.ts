@@ -125,7 +125,11 @@ export class NtlmAuthenticator implements Authenticator {
     let cbt: Buffer | undefined;
     if (!this.sealing) {
       if (!first.peerCertDer) throw new ProtocolError("HTTPS connection without a server certificate");
-      cbt = channelBindingsHash(first.peerCertDer);
+      try {
+        cbt = channelBindingsHash(first.peerCertDer);
+      } catch (err) {
+        throw new ProtocolError(`cannot bind NTLM to the server certificate: ${(err as Error).message}`, { cause: err });
+      }
     }
     let authenticate: { message: Buffer; session: NtlmSession };
     try {
