@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import { X509Certificate } from "node:crypto";
 import { AuthenticationError, ProtocolError, WinRMClient } from "../../provider/src/winrm";
 import { NtlmAuthenticator } from "../../provider/src/winrm/auth/ntlm";
-import { channelBindingsHash, NtlmIntegrityError } from "../../provider/src/winrm/ntlm";
+import { channelBindingsHash, NtlmIntegrityError, splitUsername } from "../../provider/src/winrm/ntlm";
 import type { HttpTransport } from "../../provider/src/winrm/transport";
 import { makeTestPki } from "./support/client-pki";
 import { NTLM_DOMAIN, NTLM_PASSWORD, NTLM_USER, startNtlmServer } from "./support/ntlm-test-server";
@@ -137,5 +137,18 @@ describe("NTLM errors stay inside the client", () => {
     expect(err).toMatchObject({ code: "WINRM_PROTOCOL", cause: cannotSeal });
     expect((err as Error).message).toContain("cannot encrypt the request");
     expect(posts).toHaveLength(0);
+  });
+});
+
+describe("splitUsername: one rule for DOMAIN\\user", () => {
+  it.each([
+    ["CORP\\admin", { domain: "CORP", user: "admin" }],
+    [".\\admin", { domain: ".", user: "admin" }],
+    ["\\admin", { domain: "", user: "admin" }],
+    ["CORP\\svc\\x", { domain: "CORP", user: "svc\\x" }],
+    ["admin@corp.example.com", { domain: "", user: "admin@corp.example.com" }],
+    ["admin", { domain: "", user: "admin" }],
+  ])("%s", (input, expected) => {
+    expect(splitUsername(input)).toEqual(expected);
   });
 });

@@ -18,9 +18,6 @@ export type WindowsErrorCode =
 export abstract class WindowsError extends Error {
   abstract readonly code: WindowsErrorCode;
   override readonly name: string = "WindowsError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A Group Policy owns the setting; the WSMan Put is (or would be) refused with 2150858890. */

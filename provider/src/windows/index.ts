@@ -18,15 +18,15 @@ export {
 export type { CredSSPRole } from "./uris";
 export type { RegistryInvokeInput, WsmanHostApi, WsmanObject } from "./host-api";
 export {
-  describeFault,
-  HostFaultError,
-  InvalidArgumentError,
+  WindowsError,
   PolicyControlledError,
   RegistryError,
   VerifyError,
-  WindowsError,
-  wrapFault,
+  HostFaultError,
+  InvalidArgumentError,
   WSMAN_POLICY_CONTROLLED_FAULT,
+  describeFault,
+  wrapFault,
 } from "./errors";
 export type { FaultContext, WindowsErrorCode } from "./errors";
 export { Registry, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ } from "./registry";
@@ -43,11 +43,11 @@ export {
 } from "./wsman-config";
 export type { WriteResult } from "./wsman-config";
 export {
-  addToTrustedHostsRaw,
+  parseTrustedHosts,
   formatTrustedHosts,
   hasTrustedHost,
   missingTrustedHosts,
-  parseTrustedHosts,
+  addToTrustedHostsRaw,
   removeFromTrustedHostsRaw,
 } from "./trusted-hosts";
 export {

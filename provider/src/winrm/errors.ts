@@ -10,9 +10,6 @@ export type Scheme = "http" | "https";
 export abstract class WinRMError extends Error {
   abstract readonly code: `WINRM_${string}`;
   override readonly name: string = "WinRMError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A SOAP fault returned by the WS-Management service (HTTP 500 with s:Fault on Windows). */
