@@ -59,6 +59,24 @@ export class KdcUnreachableError extends KerberosError {
   }
 }
 
+/**
+ * Our acceptor rejected an AP-REQ. `errorToken` is the GSS-framed KRB-ERROR to send the
+ * client (as Windows does in a 401's WWW-Authenticate), so its client can say why.
+ */
+export class KerberosApRejectedError extends KerberosError {
+  declare readonly code: "WINRM_KRB_AP_REJECTED";
+  readonly krbErrorCode: number;
+  readonly krbErrorName: string;
+  readonly errorToken: Buffer;
+  constructor(fields: { krbErrorCode: number; detail: string; errorToken: Buffer }) {
+    const name = krbErrorName(fields.krbErrorCode);
+    super("WINRM_KRB_AP_REJECTED", `rejected a Kerberos AP-REQ with ${name} (${fields.krbErrorCode}): ${fields.detail}`);
+    this.krbErrorCode = fields.krbErrorCode;
+    this.krbErrorName = name;
+    this.errorToken = fields.errorToken;
+  }
+}
+
 /** What a KRB-ERROR said, as the error classes need it (decoupled from the ASN.1 type). */
 export interface KrbErrorFacts {
   errorCode: number;
@@ -179,6 +197,8 @@ const ADVICE: Readonly<Record<number, string>> = {
   [KrbErrorCode.AP_ERR_TKT_EXPIRED]: "the ticket has expired; get a new one (kinit, or give the password)",
   [KrbErrorCode.AP_ERR_TKT_NYV]: "the ticket is not yet valid; check the clocks",
   [KrbErrorCode.AP_ERR_REPEAT]: "the server saw this authenticator before (a replay); retry",
+  [KrbErrorCode.AP_ERR_BAD_INTEGRITY]:
+    "the server could not decrypt the ticket or authenticator; its keytab does not match the KDC's key for the SPN (re-export the keytab)",
   [KrbErrorCode.AP_ERR_MODIFIED]:
     "the server could not decrypt the ticket; its keytab does not match the KDC's key for the SPN (re-export the keytab, or the SPN is registered on another account)",
   [KrbErrorCode.AP_ERR_BADKEYVER]: "the server's keytab has no key of this version; re-export the keytab",
