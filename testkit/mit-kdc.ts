@@ -49,6 +49,11 @@ export interface RealmHost {
   fqdn: string;
   /** Service names to register; default ["HTTP", "WSMAN"]. */
   services?: string[];
+  /**
+   * kadmin key/salt list, e.g. ["arcfour-hmac:normal"]. Also limits the session keys the KDC
+   * issues for the host (the session_enctypes attribute; MIT otherwise assumes every service
+   * can do AES), like an AD computer account whose msDS-SupportedEncryptionTypes says RC4.
+   */
   enctypes?: string[];
 }
 
@@ -225,6 +230,7 @@ export async function startMitRealm(opts: MitRealmOptions = {}): Promise<MitReal
       const e = h.enctypes ? ` -e "${h.enctypes.join(" ")}"` : "";
       for (const service of h.services ?? ["HTTP", "WSMAN"]) {
         kadmin(`addprinc${e} -randkey ${service}/${h.fqdn}`);
+        if (h.enctypes) kadmin(`setstr ${service}/${h.fqdn} session_enctypes "${h.enctypes.map((x) => x.split(":")[0]).join(" ")}"`);
         kadmin(`ktadd -norandkey -k ${keytab} ${service}/${h.fqdn}`);
       }
     }
