@@ -113,6 +113,30 @@ ensure_pywinrm() {
   return 1
 }
 
+# MIT Kerberos: the tests start a throwaway realm (krb5kdc, kdb5_util, kadmin.local from
+# krb5-kdc/krb5-admin-server; kinit, klist, kvno from krb5-user), and MIT's GSS-API referees
+# our Kerberos through python3-gssapi and requests-kerberos (which pywinrm's Debian package
+# uses for transport="kerberos"), both under /usr/bin/python3. Installing krb5-kdc and
+# krb5-admin-server does not start their services here (no init system, policy-rc.d);
+# the tests never use them or the system krb5.conf.
+KERBEROS_PACKAGES="krb5-kdc krb5-admin-server krb5-user python3-gssapi python3-requests-kerberos"
+
+kerberos_ready() {
+  command -v kinit >/dev/null 2>&1 && [ -x /usr/sbin/krb5kdc ] && [ -x /usr/sbin/kdb5_util ] && [ -x /usr/sbin/kadmin.local ] &&
+    /usr/bin/python3 -c "import gssapi.raw, requests_kerberos; gssapi.raw.wrap_iov" 2>/dev/null
+}
+
+ensure_kerberos() {
+  if kerberos_ready; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "==> installing MIT Kerberos for the tests' throwaway realm (apt-get: $KERBEROS_PACKAGES)"
+    # Non-interactive: krb5-config's default-realm question keeps its default; the tests bring their own krb5.conf.
+    apt-get update -qq 1>&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $KERBEROS_PACKAGES 1>&2 && return 0
+  fi
+  log "error: the Kerberos tests need MIT Kerberos and python3-gssapi: sudo apt-get install -y $KERBEROS_PACKAGES"
+  return 1
+}
+
 # Everything `npm test` and `npm start` need before they run: packages, the compiled
 # sources and a Pulumi CLI. (Their engine runs go through scripts/engine.ts, which
 # makes the NODE_PATH link itself.)

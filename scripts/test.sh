@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_all
 ensure_pywinrm
+ensure_kerberos
 cd "$ROOT"
 log "==> type-checking the tests (tsc -p tsconfig.test.json)"
 ./node_modules/.bin/tsc -p tsconfig.test.json
