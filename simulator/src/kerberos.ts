@@ -29,7 +29,7 @@ import {
 import type { Account, HostIdentity } from "./identity";
 
 /** The SPN service classes Windows registers for WinRM on a computer account. */
-export const WINRM_SPN_SERVICES = ["HTTP", "WSMAN"] as const;
+const WINRM_SPN_SERVICES = ["HTTP", "WSMAN"] as const;
 
 export type KerberosOutcome =
   | {

@@ -112,7 +112,7 @@ function children(value: Buffer, what: string): Tlv[] {
   }
 }
 
-export function expectTag(t: Tlv, tag: number, what: string): Tlv {
+function expectTag(t: Tlv, tag: number, what: string): Tlv {
   if (t.tag !== tag) throw bad(`${what}: expected tag 0x${tag.toString(16)}, got 0x${t.tag.toString(16)}`);
   return t;
 }
@@ -137,7 +137,7 @@ export function decodeInteger(t: Tlv, what: string): number {
   return n;
 }
 
-export function decodeTime(t: Tlv, what: string): number {
+function decodeTime(t: Tlv, what: string): number {
   expectTag(t, KrbTag.GENERALIZED_TIME, what);
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(t.value.toString("ascii"));
   if (!m) throw bad(`${what}: bad KerberosTime "${t.value.toString("ascii")}"`);
@@ -250,11 +250,6 @@ export class Fields {
   optList(n: number): Tlv[] | undefined {
     return this.has(n) ? this.list(n) : undefined;
   }
-}
-
-/** Re-encode a parsed element (DER is canonical, so this reproduces the original bytes). */
-export function encodeTlv(t: Tlv): Buffer {
-  return tlv(t.tag, t.value);
 }
 
 /** The members of a SEQUENCE OF. */

@@ -124,7 +124,7 @@ export const KDC_PORT = 88;
  * KRB-ERROR codes (RFC 4120 7.5.9) by number, with their standard names. Codes the
  * client turns into a specific typed error are named in errors.ts.
  */
-export const KRB_ERROR_NAMES: Readonly<Record<number, string>> = {
+const KRB_ERROR_NAMES: Readonly<Record<number, string>> = {
   0: "KDC_ERR_NONE",
   1: "KDC_ERR_NAME_EXP",
   2: "KDC_ERR_SERVICE_EXP",

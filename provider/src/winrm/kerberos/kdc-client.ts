@@ -65,12 +65,12 @@ export interface KdcClientOptions {
 const DEFAULT_LIFETIME_MS = 10 * 3600 * 1000;
 
 /** A random nonce / sequence number kept below 2^31, as MIT does, for peers that read them as signed. */
-export function randomUint31(): number {
+function randomUint31(): number {
   return crypto.randomBytes(4).readUInt32BE(0) & 0x7fffffff;
 }
 
 /** RFC 4120 5.2.1 / 3961: the default salt is the realm followed by the name components. */
-export function defaultSalt(p: Principal): Buffer {
+function defaultSalt(p: Principal): Buffer {
   return Buffer.from(p.realm + p.name.components.join(""), "utf8");
 }
 

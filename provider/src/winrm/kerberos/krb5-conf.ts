@@ -47,7 +47,7 @@ const DEFAULT_UDP_PREFERENCE_LIMIT = 1465;
 const DEFAULT_CLOCKSKEW = 300;
 
 /** Parse profile text into nested sections; `file` only for error messages and includes. */
-export function parseProfile(text: string, file: string, into: Record<string, Section> = {}, depth = 0): Record<string, Section> {
+function parseProfile(text: string, file: string, into: Record<string, Section> = {}, depth = 0): Record<string, Section> {
   if (depth > 8) throw new KerberosConfigError(`${file}: include nesting is too deep`);
   let current: Section | undefined;
   const stack: Section[] = [];
@@ -134,7 +134,7 @@ export function parseKdcAddress(spec: string): KdcAddress {
 }
 
 /** Turn parsed sections into the client's view. */
-export function configFromProfile(profile: Record<string, Section>, files: string[]): Krb5Config {
+function configFromProfile(profile: Record<string, Section>, files: string[]): Krb5Config {
   const lib = profile.libdefaults;
   const realms = new Map<string, RealmConfig>();
   for (const [name, entries] of Object.entries(profile.realms ?? {})) {

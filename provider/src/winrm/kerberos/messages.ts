@@ -39,7 +39,7 @@ export function encodeEncryptedData(e: EncryptedData): Buffer {
   return sequence(explicit(0, integer(e.etype)), explicit(1, e.kvno === undefined ? undefined : integer(e.kvno)), explicit(2, octets(e.cipher)));
 }
 
-export function decodeEncryptedData(t: Tlv, what = "EncryptedData"): EncryptedData {
+function decodeEncryptedData(t: Tlv, what = "EncryptedData"): EncryptedData {
   const f = fieldsOf(t, what);
   return { etype: f.int(0), kvno: f.optUint32(1), cipher: f.octets(2) };
 }
@@ -49,11 +49,11 @@ export interface EncryptionKey {
   keyvalue: Buffer;
 }
 
-export function encodeEncryptionKey(k: EncryptionKey): Buffer {
+function encodeEncryptionKey(k: EncryptionKey): Buffer {
   return sequence(explicit(0, integer(k.keytype)), explicit(1, octets(k.keyvalue)));
 }
 
-export function decodeEncryptionKey(t: Tlv, what = "EncryptionKey"): EncryptionKey {
+function decodeEncryptionKey(t: Tlv, what = "EncryptionKey"): EncryptionKey {
   const f = fieldsOf(t, what);
   return { keytype: f.int(0), keyvalue: f.octets(1) };
 }
@@ -63,11 +63,11 @@ export interface Checksum {
   checksum: Buffer;
 }
 
-export function encodeChecksum(c: Checksum): Buffer {
+function encodeChecksum(c: Checksum): Buffer {
   return sequence(explicit(0, integer(c.cksumtype)), explicit(1, octets(c.checksum)));
 }
 
-export function decodeChecksum(t: Tlv, what = "Checksum"): Checksum {
+function decodeChecksum(t: Tlv, what = "Checksum"): Checksum {
   const f = fieldsOf(t, what);
   return { cksumtype: f.int(0), checksum: f.octets(1) };
 }
@@ -81,7 +81,7 @@ export function encodePaData(p: PaData): Buffer {
   return sequence(explicit(1, integer(p.type)), explicit(2, octets(p.value)));
 }
 
-export function decodePaData(t: Tlv): PaData {
+function decodePaData(t: Tlv): PaData {
   const f = fieldsOf(t, "PA-DATA");
   return { type: f.int(1), value: f.octets(2) };
 }
@@ -130,11 +130,6 @@ export function decodeEtypeInfo(buf: Buffer): EtypeInfo2Entry[] {
 /** PA-ENC-TS-ENC ::= SEQUENCE { patimestamp [0] KerberosTime, pausec [1] Microseconds OPTIONAL }. */
 export function encodePaEncTsEnc(ms: number, usec: number): Buffer {
   return sequence(explicit(0, kerberosTime(ms)), explicit(1, integer(usec)));
-}
-
-export function decodePaEncTsEnc(buf: Buffer): { time: number; usec?: number } {
-  const f = openStructure(buf, undefined, "PA-ENC-TS-ENC");
-  return { time: f.time(0), usec: f.optInt(1) };
 }
 
 // ---------------------------------------------------------------- Ticket
@@ -314,21 +309,6 @@ export function decodeKdcRep(buf: Buffer, expect: typeof MsgType.AS_REP | typeof
     ticket: decodeTicket(f.raw(5)),
     encPart: decodeEncryptedData(f.req(6)),
   };
-}
-
-export function encodeKdcRep(msgType: typeof MsgType.AS_REP | typeof MsgType.TGS_REP, r: Omit<KdcRep, "msgType">): Buffer {
-  return application(
-    msgType,
-    sequence(
-      explicit(0, integer(PVNO)),
-      explicit(1, integer(msgType)),
-      explicit(2, r.padata.length > 0 ? sequenceOf(r.padata.map(encodePaData)) : undefined),
-      explicit(3, kerberosString(r.crealm)),
-      explicit(4, encodePrincipalName(r.cname)),
-      explicit(5, r.ticket.raw),
-      explicit(6, encodeEncryptedData(r.encPart)),
-    ),
-  );
 }
 
 /** EncKDCRepPart (RFC 4120 5.4.2): the session key and ticket facts for the client. */

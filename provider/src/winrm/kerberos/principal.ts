@@ -21,7 +21,7 @@ function escapeComponent(c: string): string {
 }
 
 /** "HTTP/srv01.corp.test" (no realm). */
-export function formatName(name: PrincipalName): string {
+function formatName(name: PrincipalName): string {
   return name.components.map(escapeComponent).join("/");
 }
 

@@ -12,7 +12,7 @@ import { nfold } from "./nfold";
 const BLOCK = 16;
 const MAC_LENGTH = 12;
 /** RFC 3962 section 4: the default PBKDF2 iteration count when the KDC sends no s2kparams. */
-export const AES_DEFAULT_ITERATIONS = 4096;
+const AES_DEFAULT_ITERATIONS = 4096;
 
 /** Derivation constants' last byte (RFC 3961 5.3): checksum, encryption and integrity keys. */
 const KC = 0x99;
@@ -20,7 +20,7 @@ const KE = 0xaa;
 const KI = 0x55;
 
 /** DR(key, constant) (RFC 3961 5.1): encrypt the n-folded constant, chaining until enough bytes. */
-export function deriveRandom(key: Buffer, constant: Buffer): Buffer {
+function deriveRandom(key: Buffer, constant: Buffer): Buffer {
   const out: Buffer[] = [];
   let block = constant.length === BLOCK ? constant : nfold(constant, BLOCK);
   let have = 0;

@@ -7,8 +7,8 @@ import { oidBytes, readTlv, Tag, tlv } from "../../ntlm/der";
 import { KRB5_MECH_OID, MS_KRB5_MECH_OID } from "../constants";
 import { KerberosProtocolError } from "../errors";
 
-export const KRB5_OID_BYTES = oidBytes(KRB5_MECH_OID);
-export const MS_KRB5_OID_BYTES = oidBytes(MS_KRB5_MECH_OID);
+const KRB5_OID_BYTES = oidBytes(KRB5_MECH_OID);
+const MS_KRB5_OID_BYTES = oidBytes(MS_KRB5_MECH_OID);
 
 /** TOK_ID values (RFC 4121 4.1, RFC 1964 1.2). */
 export const TokId = {
