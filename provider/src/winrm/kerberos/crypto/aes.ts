@@ -3,7 +3,7 @@
 // confounder for confidentiality, HMAC-SHA1 truncated to 96 bits for integrity.
 
 import * as crypto from "node:crypto";
-import { KerberosIntegrityError } from "../errors";
+import { KerberosIntegrityError, KerberosProtocolError } from "../errors";
 import { CksumType, Etype } from "../constants";
 import { aesEncryptBlock, ctsDecrypt, ctsEncrypt } from "./aes-cts";
 import type { Enctype } from "./enctype";
@@ -13,6 +13,8 @@ const BLOCK = 16;
 const MAC_LENGTH = 12;
 /** RFC 3962 section 4: the default PBKDF2 iteration count when the KDC sends no s2kparams. */
 const AES_DEFAULT_ITERATIONS = 4096;
+/** MIT refuses larger counts (a KDC could otherwise make us spin for minutes). */
+const AES_MAX_ITERATIONS = 0xffffff;
 
 /** Derivation constants' last byte (RFC 3961 5.3): checksum, encryption and integrity keys. */
 const KC = 0x99;
@@ -70,8 +72,9 @@ class AesSha1Enctype implements Enctype {
   stringToKey(password: string, salt: Buffer, params?: Buffer): Buffer {
     let iterations = AES_DEFAULT_ITERATIONS;
     if (params && params.length > 0) {
-      if (params.length !== 4) throw new KerberosIntegrityError(`unexpected ${this.name} s2kparams length ${params.length}`);
+      if (params.length !== 4) throw new KerberosProtocolError(`unexpected ${this.name} s2kparams length ${params.length}`);
       iterations = params.readUInt32BE(0);
+      if (iterations === 0 || iterations > AES_MAX_ITERATIONS) throw new KerberosProtocolError(`${this.name} s2kparams ask for ${iterations} PBKDF2 iterations`);
     }
     const tkey = crypto.pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, this.keyLength, "sha1");
     return deriveKey(tkey, Buffer.from("kerberos", "ascii"));
