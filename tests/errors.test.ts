@@ -1,7 +1,7 @@
 // Every error class of every layer, in one table: its base, `name`, literal `code`
 // and message. Callers branch on `code` (contract C), so a code is an interface: this
 // table changes only when one is added or deliberately renamed. The prefix says the
-// layer: WINRM_ (the wire, NTLM included), WINDOWS_, RESOURCE_.
+// layer: WINRM_ (the wire, NTLM and Kerberos included), WINDOWS_, RESOURCE_.
 import {
   AuthenticationError,
   ConfigurationError,
@@ -13,6 +13,17 @@ import {
 } from "../provider/src/winrm";
 import { NtlmAuthError, NtlmError, NtlmIntegrityError, NtlmMessageError } from "../provider/src/winrm/ntlm";
 import {
+  ApReqRejectedError,
+  errorFromKrbError,
+  KdcUnreachableError,
+  KerberosConfigError,
+  KerberosError,
+  KerberosIntegrityError,
+  KerberosNoCredentialsError,
+  KerberosProtocolError,
+  KerberosRejection,
+} from "../provider/src/winrm/kerberos";
+import {
   HostFaultError,
   InvalidArgumentError,
   PolicyControlledError,
@@ -23,10 +34,19 @@ import {
 import { PartialApplyError, ResourceError } from "../provider/src/resources/errors";
 import * as winrmModule from "../provider/src/winrm";
 import * as ntlmModule from "../provider/src/winrm/ntlm";
+import * as kerberosModule from "../provider/src/winrm/kerberos";
 import * as windowsModule from "../provider/src/windows";
 import * as resourceErrorsModule from "../provider/src/resources/errors";
 
 const endpoint = { host: "srv01.corp.test", port: 5986, scheme: "https" as const };
+// A KRB-ERROR as the KDC sent it, and where we were (the server's clock 30 s ahead).
+const krbError = (errorCode: number) => ({ errorCode, serverTime: 1_700_000_030_000, realm: "CORP.TEST" });
+const krbContext = (exchange: "AS" | "TGS" | "AP") => ({
+  exchange,
+  client: "alice@CORP.TEST",
+  target: "HTTP/srv01.corp.test@CORP.TEST",
+  localTime: 1_700_000_000_000,
+});
 
 const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) => Error; name: string; code: string; message: string }> = [
   {
@@ -102,6 +122,89 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     message: "message signature does not verify",
   },
   {
+    make: () => new KerberosProtocolError("malformed Kerberos message: KRB-ERROR: 3 trailing bytes"),
+    base: KerberosError,
+    name: "KerberosProtocolError",
+    code: "WINRM_KRB_PROTOCOL",
+    message: "malformed Kerberos message: KRB-ERROR: 3 trailing bytes",
+  },
+  {
+    make: () => new KerberosIntegrityError("GSS wrap token checksum does not verify"),
+    base: KerberosError,
+    name: "KerberosIntegrityError",
+    code: "WINRM_KRB_INTEGRITY",
+    message: "GSS wrap token checksum does not verify",
+  },
+  {
+    make: () => new KerberosConfigError("no KDC known for realm CORP.TEST"),
+    base: KerberosError,
+    name: "KerberosConfigError",
+    code: "WINRM_KRB_CONFIG",
+    message: "no KDC known for realm CORP.TEST",
+  },
+  {
+    make: () => new KerberosNoCredentialsError("no Kerberos credential cache at /tmp/krb5cc_0: run kinit first, or give a password"),
+    base: KerberosError,
+    name: "KerberosNoCredentialsError",
+    code: "WINRM_KRB_NO_CREDENTIALS",
+    message: "no Kerberos credential cache at /tmp/krb5cc_0: run kinit first, or give a password",
+  },
+  {
+    make: () => new KdcUnreachableError({ realm: "CORP.TEST", kdcs: ["dc1:88"], detail: "dc1:88/udp: no UDP reply within 3000 ms" }),
+    base: KerberosError,
+    name: "KdcUnreachableError",
+    code: "WINRM_KRB_KDC_UNREACHABLE",
+    message:
+      "no KDC for realm CORP.TEST answered (dc1:88): dc1:88/udp: no UDP reply within 3000 ms; check the kdc entries for CORP.TEST in krb5.conf (or the connection's kdc) and that port 88 is reachable",
+  },
+  {
+    make: () => new ApReqRejectedError({ krbErrorCode: 34, detail: "authenticator was already used", errorToken: Buffer.alloc(0) }),
+    base: KerberosError,
+    name: "ApReqRejectedError",
+    code: "WINRM_KRB_APREQ_REJECTED",
+    message: "rejected a Kerberos AP-REQ with KRB_AP_ERR_REPEAT (34): authenticator was already used",
+  },
+  {
+    make: () => errorFromKrbError(krbError(68), krbContext("AS")),
+    base: KerberosRejection,
+    name: "KerberosRejectedError",
+    code: "WINRM_KRB_REJECTED",
+    message:
+      "Kerberos KDC_ERR_WRONG_REALM (68) from the KDC while getting a ticket for alice@CORP.TEST: the realm is wrong for this principal; check the realm (upper case) and [domain_realm] in krb5.conf",
+  },
+  {
+    make: () => errorFromKrbError(krbError(37), krbContext("AS")),
+    base: KerberosRejection,
+    name: "KerberosClockSkewError",
+    code: "WINRM_KRB_CLOCK_SKEW",
+    message:
+      "Kerberos KRB_AP_ERR_SKEW (37) from the KDC while getting a ticket for alice@CORP.TEST: clocks differ by more than the allowed 5 minutes (its clock is 30 s ahead of ours); synchronise this machine's clock with the domain (NTP/chrony here, w32tm /resync on Windows)",
+  },
+  {
+    make: () => errorFromKrbError(krbError(6), krbContext("AS")),
+    base: KerberosRejection,
+    name: "KerberosPrincipalUnknownError",
+    code: "WINRM_KRB_PRINCIPAL_UNKNOWN",
+    message:
+      "Kerberos KDC_ERR_C_PRINCIPAL_UNKNOWN (6) from the KDC while getting a ticket for alice@CORP.TEST: the realm has no user alice@CORP.TEST; check the user name and the realm (user@REALM, realm in upper case)",
+  },
+  {
+    make: () => errorFromKrbError(krbError(24), krbContext("AS")),
+    base: KerberosRejection,
+    name: "KerberosBadPasswordError",
+    code: "WINRM_KRB_BAD_PASSWORD",
+    message:
+      "Kerberos KDC_ERR_PREAUTH_FAILED (24) from the KDC while getting a ticket for alice@CORP.TEST: the password for alice@CORP.TEST is wrong; check it (and that the account is not locked out)",
+  },
+  {
+    make: () => errorFromKrbError(krbError(7), krbContext("TGS")),
+    base: KerberosRejection,
+    name: "KerberosNoSpnError",
+    code: "WINRM_KRB_NO_SPN",
+    message:
+      "Kerberos KDC_ERR_S_PRINCIPAL_UNKNOWN (7) from the KDC while getting a service ticket for HTTP/srv01.corp.test@CORP.TEST: no account in the realm has the service principal name HTTP/srv01.corp.test@CORP.TEST; connect by the host's fully qualified name (not an IP address or alias), or register the SPN (setspn -S HTTP/srv01.corp.test <computer account>)",
+  },
+  {
     make: () => new PolicyControlledError("Service/Auth/CredSSP", "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service", "AllowCredSSP", { host: "srv01" }),
     base: WindowsError,
     name: "PolicyControlledError",
@@ -159,13 +262,14 @@ describe("error classes", () => {
     expect(String(err)).toBe(`${name}: ${message}`);
   });
 
-  test("each layer's codes carry its prefix, and NTLM's errors are the wire's", () => {
+  test("each layer's codes carry its prefix, and NTLM's and Kerberos' errors are the wire's", () => {
     for (const { make } of cases) {
       const err = make() as Error & { code: string };
       const prefix = err instanceof WinRMError ? "WINRM_" : err instanceof WindowsError ? "WINDOWS_" : err instanceof ResourceError ? "RESOURCE_" : "none";
       expect(err.code.startsWith(prefix)).toBe(true);
     }
     expect(new NtlmAuthError("x")).toBeInstanceOf(WinRMError);
+    expect(new KerberosProtocolError("x")).toBeInstanceOf(WinRMError);
   });
 
   test("every code is one class's: no two classes share a code", () => {
@@ -175,12 +279,12 @@ describe("error classes", () => {
       expect(owner.get(err.code) ?? err.name).toBe(err.name);
       owner.set(err.code, err.name);
     }
-    expect(owner.size).toBe(15);
+    expect(owner.size).toBe(26);
   });
 
   test("the table has a row for every error class the layers export", () => {
-    const bases = new Set<unknown>([WinRMError, NtlmError, WindowsError, ResourceError]);
-    const exported = [winrmModule, ntlmModule, windowsModule, resourceErrorsModule]
+    const bases = new Set<unknown>([WinRMError, NtlmError, KerberosError, KerberosRejection, WindowsError, ResourceError]);
+    const exported = [winrmModule, ntlmModule, kerberosModule, windowsModule, resourceErrorsModule]
       .flatMap((m) => Object.values(m))
       .filter((v): v is new (...args: never[]) => Error => typeof v === "function" && v.prototype instanceof Error && !bases.has(v))
       .map((c) => c.name);

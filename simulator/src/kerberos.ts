@@ -19,7 +19,7 @@ import {
   formatPrincipal,
   GssSession,
   KerberosAcceptor,
-  KerberosApRejectedError,
+  ApReqRejectedError,
   KerberosConfigError,
   KerberosError,
   KeytabEntry,
@@ -102,7 +102,7 @@ export class HostKerberos {
     try {
       accepted = acceptor.accept(token);
     } catch (err) {
-      if (err instanceof KerberosApRejectedError) return { kind: "rejected", reason: err.message, errorToken: err.errorToken };
+      if (err instanceof ApReqRejectedError) return { kind: "rejected", reason: err.message, errorToken: err.errorToken };
       if (err instanceof KerberosError) return { kind: "rejected", reason: err.message };
       throw err;
     }

@@ -8,10 +8,10 @@ import { createHash } from "node:crypto";
 import { Etype, KeyUsage, KrbErrorCode } from "../../provider/src/winrm/kerberos/constants";
 import { enctypeById } from "../../provider/src/winrm/kerberos/crypto";
 import {
-  KerberosApRejectedError,
+  ApReqRejectedError,
   KerberosClockSkewError,
   KerberosIntegrityError,
-  KdcError,
+  KerberosRejectedError,
 } from "../../provider/src/winrm/kerberos/errors";
 import { KerberosAcceptor, KerberosInitiator, unframeToken, TokId } from "../../provider/src/winrm/kerberos/gss";
 import type { Credential } from "../../provider/src/winrm/kerberos/kdc-client";
@@ -142,8 +142,8 @@ describe("AP-REQ refusals", () => {
     try {
       fn();
     } catch (err) {
-      expect(err).toBeInstanceOf(KerberosApRejectedError);
-      const e = err as KerberosApRejectedError;
+      expect(err).toBeInstanceOf(ApReqRejectedError);
+      const e = err as ApReqRejectedError;
       expect(unframeToken(e.errorToken).tokId).toBe(TokId.KRB_ERROR);
       return e.krbErrorCode;
     }
@@ -166,8 +166,8 @@ describe("AP-REQ refusals", () => {
     try {
       acceptor.accept(initiator.initialToken());
     } catch (err) {
-      expect((err as KerberosApRejectedError).krbErrorCode).toBe(KrbErrorCode.AP_ERR_SKEW);
-      token = (err as KerberosApRejectedError).errorToken;
+      expect((err as ApReqRejectedError).krbErrorCode).toBe(KrbErrorCode.AP_ERR_SKEW);
+      token = (err as ApReqRejectedError).errorToken;
     }
     const clientErr = (() => {
       try {
@@ -224,12 +224,12 @@ describe("AP-REQ refusals", () => {
     expect(() => initiator.complete(foreign.responseToken!)).toThrow(/mutual authentication failed/);
   });
 
-  it("a KRB-ERROR token from the server becomes a KdcError naming the code", () => {
+  it("a KRB-ERROR token from the server becomes a typed error naming the code", () => {
     const { credential, keytab } = issue(Etype.AES256_CTS_HMAC_SHA1_96);
     const initiator = new KerberosInitiator({ credential });
     initiator.initialToken();
     const token = new KerberosAcceptor({ keytab }).errorToken(KrbErrorCode.AP_ERR_MODIFIED);
-    expect(() => initiator.complete(token)).toThrow(KdcError);
+    expect(() => initiator.complete(token)).toThrow(KerberosRejectedError);
     expect(() => initiator.complete(token)).toThrow(/KRB_AP_ERR_MODIFIED \(41\).*keytab/);
   });
 });

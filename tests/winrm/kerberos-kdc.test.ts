@@ -10,7 +10,7 @@ import { loadCcache } from "../../provider/src/winrm/kerberos/ccache";
 import { getServiceTicket } from "../../provider/src/winrm/kerberos/credentials";
 import {
   KdcUnreachableError,
-  KerberosApRejectedError,
+  ApReqRejectedError,
   KerberosBadPasswordError,
   KerberosClockSkewError,
   KerberosNoCredentialsError,
@@ -125,7 +125,7 @@ describeKdc("our KDC client against MIT krb5kdc", () => {
     } catch (err) {
       rejected = err;
     }
-    expect(rejected).toBeInstanceOf(KerberosApRejectedError);
+    expect(rejected).toBeInstanceOf(ApReqRejectedError);
     expect(rejected).toMatchObject({ krbErrorName: "KRB_AP_ERR_BADKEYVER", krbErrorCode: 44 });
     expect(new KerberosAcceptor({ keytab: loadKeytab(newKeytabFile) }).accept(token()).client.name.components).toEqual(["alice"]);
   });

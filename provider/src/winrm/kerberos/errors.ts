@@ -1,55 +1,51 @@
-// Typed Kerberos errors. Each class has one literal `code` (WINRM_KRB_*), so callers
-// branch on `code` or `instanceof`, never on message text. A KRB-ERROR from a KDC or a
-// server becomes the class that matches its error code, and its message names the code
-// (e.g. "KRB_AP_ERR_SKEW (37)") and says what to do about it. No message ever carries a
-// password or key material.
+// Typed Kerberos errors, inside the wire layer's hierarchy (KerberosError extends
+// WinRMError). Each class declares its `name` and a literal `code` (WINRM_KRB_*), so
+// callers branch on `code`, never on message text. A KRB-ERROR from a KDC or a server
+// becomes the class that matches its error code (errorFromKrbError); its message names
+// the code (e.g. "KRB_AP_ERR_SKEW (37)") and says what to do about it. No message ever
+// carries a password or key material.
 
 import { WinRMError } from "../errors";
 import { krbErrorName, KrbErrorCode } from "./constants";
 
-/** Base of every Kerberos failure. */
-export abstract class KerberosError extends WinRMError {}
+/** The base of every Kerberos failure. */
+export abstract class KerberosError extends WinRMError {
+  abstract override readonly code: `WINRM_KRB_${string}`;
+  override readonly name: string = "KerberosError";
+}
 
 /** A token or message that does not parse, or breaks the protocol's rules. */
 export class KerberosProtocolError extends KerberosError {
-  declare readonly code: "WINRM_KRB_PROTOCOL";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("WINRM_KRB_PROTOCOL", message, options);
-  }
+  override readonly name = "KerberosProtocolError";
+  readonly code = "WINRM_KRB_PROTOCOL";
 }
 
 /** A checksum or decryption that did not verify: the wrong key, or tampering. */
 export class KerberosIntegrityError extends KerberosError {
-  declare readonly code: "WINRM_KRB_INTEGRITY";
-  constructor(message: string) {
-    super("WINRM_KRB_INTEGRITY", message);
-  }
+  override readonly name = "KerberosIntegrityError";
+  readonly code = "WINRM_KRB_INTEGRITY";
 }
 
-/** Kerberos cannot be set up from what we were given: no realm, no KDC, a bad krb5.conf or keytab. */
+/** Kerberos cannot be set up from what we were given: no realm, no KDC, a bad krb5.conf, ccache or keytab. */
 export class KerberosConfigError extends KerberosError {
-  declare readonly code: "WINRM_KRB_CONFIG";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("WINRM_KRB_CONFIG", message, options);
-  }
+  override readonly name = "KerberosConfigError";
+  readonly code = "WINRM_KRB_CONFIG";
 }
 
 /** Neither a password nor a usable ticket in the credential cache. */
 export class KerberosNoCredentialsError extends KerberosError {
-  declare readonly code: "WINRM_KRB_NO_CREDENTIALS";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("WINRM_KRB_NO_CREDENTIALS", message, options);
-  }
+  override readonly name = "KerberosNoCredentialsError";
+  readonly code = "WINRM_KRB_NO_CREDENTIALS";
 }
 
 /** No KDC of the realm answered (refused, unreachable, or timed out on every transport). */
 export class KdcUnreachableError extends KerberosError {
-  declare readonly code: "WINRM_KRB_KDC_UNREACHABLE";
+  override readonly name = "KdcUnreachableError";
+  readonly code = "WINRM_KRB_KDC_UNREACHABLE";
   readonly realm: string;
   readonly kdcs: string[];
   constructor(fields: { realm: string; kdcs: string[]; detail: string; cause?: unknown }) {
     super(
-      "WINRM_KRB_KDC_UNREACHABLE",
       `no KDC for realm ${fields.realm} answered (${fields.kdcs.join(", ") || "none configured"}): ${fields.detail}; ` +
         `check the kdc entries for ${fields.realm} in krb5.conf (or the connection's kdc) and that port 88 is reachable`,
       { cause: fields.cause },
@@ -60,17 +56,18 @@ export class KdcUnreachableError extends KerberosError {
 }
 
 /**
- * Our acceptor rejected an AP-REQ. `errorToken` is the GSS-framed KRB-ERROR to send the
+ * Our acceptor refused an AP-REQ. `errorToken` is the GSS-framed KRB-ERROR to send the
  * client (as Windows does in a 401's WWW-Authenticate), so its client can say why.
  */
-export class KerberosApRejectedError extends KerberosError {
-  declare readonly code: "WINRM_KRB_AP_REJECTED";
+export class ApReqRejectedError extends KerberosError {
+  override readonly name = "ApReqRejectedError";
+  readonly code = "WINRM_KRB_APREQ_REJECTED";
   readonly krbErrorCode: number;
   readonly krbErrorName: string;
   readonly errorToken: Buffer;
   constructor(fields: { krbErrorCode: number; detail: string; errorToken: Buffer }) {
     const name = krbErrorName(fields.krbErrorCode);
-    super("WINRM_KRB_AP_REJECTED", `rejected a Kerberos AP-REQ with ${name} (${fields.krbErrorCode}): ${fields.detail}`);
+    super(`rejected a Kerberos AP-REQ with ${name} (${fields.krbErrorCode}): ${fields.detail}`);
     this.krbErrorCode = fields.krbErrorCode;
     this.krbErrorName = name;
     this.errorToken = fields.errorToken;
@@ -99,28 +96,26 @@ export interface KrbErrorContext {
   localTime?: number;
 }
 
-/** A KRB-ERROR without a more specific class: the code, its name, and what to check. */
-export class KdcError extends KerberosError {
-  declare readonly code:
-    | "WINRM_KRB_KDC_ERROR"
-    | "WINRM_KRB_CLOCK_SKEW"
-    | "WINRM_KRB_PRINCIPAL_UNKNOWN"
-    | "WINRM_KRB_BAD_PASSWORD"
-    | "WINRM_KRB_NO_SPN";
+/**
+ * A KRB-ERROR we received from the KDC or the server: the code, its name, and what to
+ * check. The subclasses are the codes a user can act on; KerberosRejectedError the rest.
+ */
+export abstract class KerberosRejection extends KerberosError {
+  override readonly name: string = "KerberosRejection";
   /** RFC 4120 error-code. */
   readonly krbErrorCode: number;
   /** Its standard name, e.g. KDC_ERR_PREAUTH_FAILED. */
   readonly krbErrorName: string;
   readonly exchange: KrbErrorContext["exchange"];
   readonly eText?: string;
-  constructor(facts: KrbErrorFacts, ctx: KrbErrorContext, advice: string, code: KdcError["code"] = "WINRM_KRB_KDC_ERROR") {
+  constructor(facts: KrbErrorFacts, ctx: KrbErrorContext, advice: string) {
     const name = krbErrorName(facts.errorCode);
     const from = ctx.exchange === "AP" ? "the server" : "the KDC";
     const what = ctx.exchange === "AS" ? `getting a ticket for ${ctx.client ?? "the user"}`
       : ctx.exchange === "TGS" ? `getting a service ticket for ${ctx.target ?? "the service"}`
       : `authenticating to ${ctx.target ?? "the service"}`;
     const etext = facts.eText ? ` ("${facts.eText}")` : "";
-    super(code, `Kerberos ${name} (${facts.errorCode}) from ${from} while ${what}${etext}: ${advice}`);
+    super(`Kerberos ${name} (${facts.errorCode}) from ${from} while ${what}${etext}: ${advice}`);
     this.krbErrorCode = facts.errorCode;
     this.krbErrorName = name;
     this.exchange = ctx.exchange;
@@ -128,9 +123,16 @@ export class KdcError extends KerberosError {
   }
 }
 
+/** A KRB-ERROR without a more specific class. */
+export class KerberosRejectedError extends KerberosRejection {
+  override readonly name = "KerberosRejectedError";
+  readonly code = "WINRM_KRB_REJECTED";
+}
+
 /** KRB_AP_ERR_SKEW: our clock and the KDC's (or server's) differ by more than the allowed skew. */
-export class KerberosClockSkewError extends KdcError {
-  declare readonly code: "WINRM_KRB_CLOCK_SKEW";
+export class KerberosClockSkewError extends KerberosRejection {
+  override readonly name = "KerberosClockSkewError";
+  readonly code = "WINRM_KRB_CLOCK_SKEW";
   /** Server clock minus ours, in seconds, when the error carried the server's time. */
   readonly skewSeconds?: number;
   constructor(facts: KrbErrorFacts, ctx: KrbErrorContext) {
@@ -143,43 +145,39 @@ export class KerberosClockSkewError extends KdcError {
       ctx,
       `clocks differ by more than the allowed 5 minutes${by}; synchronise this machine's clock with the domain ` +
         `(NTP/chrony here, w32tm /resync on Windows)`,
-      "WINRM_KRB_CLOCK_SKEW",
     );
     this.skewSeconds = skew;
   }
 }
 
 /** KDC_ERR_C_PRINCIPAL_UNKNOWN: the KDC has no such user. */
-export class KerberosPrincipalUnknownError extends KdcError {
-  declare readonly code: "WINRM_KRB_PRINCIPAL_UNKNOWN";
+export class KerberosPrincipalUnknownError extends KerberosRejection {
+  override readonly name = "KerberosPrincipalUnknownError";
+  readonly code = "WINRM_KRB_PRINCIPAL_UNKNOWN";
   constructor(facts: KrbErrorFacts, ctx: KrbErrorContext) {
-    super(
-      facts,
-      ctx,
-      `the realm has no user ${ctx.client ?? "by that name"}; check the user name and the realm (user@REALM, realm in upper case)`,
-      "WINRM_KRB_PRINCIPAL_UNKNOWN",
-    );
+    super(facts, ctx, `the realm has no user ${ctx.client ?? "by that name"}; check the user name and the realm (user@REALM, realm in upper case)`);
   }
 }
 
 /** KDC_ERR_PREAUTH_FAILED, or an AS-REP our key cannot decrypt: the password is wrong. */
-export class KerberosBadPasswordError extends KdcError {
-  declare readonly code: "WINRM_KRB_BAD_PASSWORD";
+export class KerberosBadPasswordError extends KerberosRejection {
+  override readonly name = "KerberosBadPasswordError";
+  readonly code = "WINRM_KRB_BAD_PASSWORD";
   constructor(facts: KrbErrorFacts, ctx: KrbErrorContext) {
-    super(facts, ctx, `the password for ${ctx.client ?? "the user"} is wrong; check it (and that the account is not locked out)`, "WINRM_KRB_BAD_PASSWORD");
+    super(facts, ctx, `the password for ${ctx.client ?? "the user"} is wrong; check it (and that the account is not locked out)`);
   }
 }
 
 /** KDC_ERR_S_PRINCIPAL_UNKNOWN on a TGS-REQ: no account holds the SPN we asked for. */
-export class KerberosNoSpnError extends KdcError {
-  declare readonly code: "WINRM_KRB_NO_SPN";
+export class KerberosNoSpnError extends KerberosRejection {
+  override readonly name = "KerberosNoSpnError";
+  readonly code = "WINRM_KRB_NO_SPN";
   constructor(facts: KrbErrorFacts, ctx: KrbErrorContext) {
     super(
       facts,
       ctx,
       `no account in the realm has the service principal name ${ctx.target ?? "requested"}; connect by the host's fully ` +
         `qualified name (not an IP address or alias), or register the SPN (setspn -S ${spnForAdvice(ctx.target)} <computer account>)`,
-      "WINRM_KRB_NO_SPN",
     );
   }
 }
@@ -208,7 +206,7 @@ const ADVICE: Readonly<Record<number, string>> = {
 };
 
 /** The typed error for a KRB-ERROR received in `ctx`. */
-export function errorFromKrbError(facts: KrbErrorFacts, ctx: KrbErrorContext): KdcError {
+export function errorFromKrbError(facts: KrbErrorFacts, ctx: KrbErrorContext): KerberosRejection {
   switch (facts.errorCode) {
     case KrbErrorCode.AP_ERR_SKEW:
       return new KerberosClockSkewError(facts, ctx);
@@ -224,5 +222,5 @@ export function errorFromKrbError(facts: KrbErrorFacts, ctx: KrbErrorContext): K
       if (ctx.exchange === "TGS") return new KerberosNoSpnError(facts, ctx);
       break;
   }
-  return new KdcError(facts, ctx, ADVICE[facts.errorCode] ?? "see RFC 4120 section 7.5.9 for this error code");
+  return new KerberosRejectedError(facts, ctx, ADVICE[facts.errorCode] ?? "see RFC 4120 section 7.5.9 for this error code");
 }

@@ -9,12 +9,13 @@ export {
   KerberosConfigError,
   KerberosNoCredentialsError,
   KdcUnreachableError,
-  KdcError,
+  KerberosRejection,
+  KerberosRejectedError,
   KerberosClockSkewError,
   KerberosPrincipalUnknownError,
   KerberosBadPasswordError,
   KerberosNoSpnError,
-  KerberosApRejectedError,
+  ApReqRejectedError,
   errorFromKrbError,
 } from "./errors";
 export { Etype, KrbErrorCode, krbErrorName, KRB5_MECH_OID, MS_KRB5_MECH_OID } from "./constants";

@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
 import { ApOption, GssFlag, KeyUsage, KrbErrorCode, DEFAULT_CLOCK_SKEW_SECONDS, Etype } from "../constants";
 import { flagBit } from "../asn1";
 import { enctypeById, findEnctype } from "../crypto";
-import { KerberosApRejectedError, KerberosError } from "../errors";
+import { ApReqRejectedError, KerberosError } from "../errors";
 import { findKey, KeytabEntry } from "../keytab";
 import {
   Authenticator,
@@ -81,13 +81,13 @@ export class KerberosAcceptor {
     let apReqBytes = token;
     if (token[0] === 0x60) {
       const { tokId, inner } = unframeToken(token);
-      if (tokId !== TokId.AP_REQ) throw new KerberosApRejectedError({ krbErrorCode: KrbErrorCode.AP_ERR_MSG_TYPE, detail: `TOK_ID ${tokId.toString(16)} is not an AP-REQ`, errorToken: this.errorToken(KrbErrorCode.AP_ERR_MSG_TYPE) });
+      if (tokId !== TokId.AP_REQ) throw new ApReqRejectedError({ krbErrorCode: KrbErrorCode.AP_ERR_MSG_TYPE, detail: `TOK_ID ${tokId.toString(16)} is not an AP-REQ`, errorToken: this.errorToken(KrbErrorCode.AP_ERR_MSG_TYPE) });
       apReqBytes = inner;
     }
     const apReq = decodeApReq(apReqBytes);
     const service: Principal = { name: apReq.ticket.sname, realm: apReq.ticket.realm };
     const reject = (code: number, detail: string): never => {
-      throw new KerberosApRejectedError({ krbErrorCode: code, detail, errorToken: this.errorToken(code, service) });
+      throw new ApReqRejectedError({ krbErrorCode: code, detail, errorToken: this.errorToken(code, service) });
     };
 
     // The service key from the keytab.
@@ -180,7 +180,7 @@ export class KerberosAcceptor {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof KerberosError && !(err instanceof KerberosApRejectedError)) {
+      if (err instanceof KerberosError && !(err instanceof ApReqRejectedError)) {
         return reject(KrbErrorCode.AP_ERR_BAD_INTEGRITY, `the ${what} does not decrypt with the keytab's key: ${err.message}`);
       }
       throw err;
