@@ -51,6 +51,11 @@ function policyValue(state: SimState, role: "Client" | "Service"): string | unde
   return undefined;
 }
 
+/** CredSSP of a role as WinRM applies it: the GPO value when one is set, else the WSMan setting. */
+export function effectiveCredSsp(state: SimState, role: "Client" | "Service"): boolean {
+  return (policyValue(state, role) ?? state.getConfig(`${role}/Auth/CredSSP`)) === "true";
+}
+
 function serialise(tree: ConfigTree, path: string[], state: SimState): string {
   let out = "";
   for (const [k, v] of Object.entries(tree)) {
