@@ -39,8 +39,13 @@ Multi-host mode (many hosts in one process, each on its own ports):
   hosts.json is a JSON array of objects shaped like the single-host options:
     [{"hostname":"srv01.corp.test","http":"127.0.0.1:0","https":"127.0.0.1:0",
       "users":[{"name":"admin","password":"…","admin":true}],
-      "stateFile":"state/srv01.json","set":{"Service/Auth/Basic":"true"}}, …]
-  Ready line: {"ready":true,"hosts":[{"hostname":…,"http":…,"https":…,"certSha256":…}, …]}
+      "stateFile":"state/srv01.json","set":{"Service/Auth/Basic":"true"},
+      "shares":{"share":"/abs/folder"}}, …]
+  The hosts of one process resolve each other by FQDN and NetBIOS name; WinRM from one
+  to another by name on port 5985/5986 reaches that host's real listener. "shares"
+  starts a real Samba smbd for that host (its users are the accounts; needs root and
+  Debian's samba + libnss-wrapper), reported as "smb":"127.0.0.1:PORT".
+  Ready line: {"ready":true,"hosts":[{"hostname":…,"http":…,"https":…,"certSha256":…,"smb":…}, …]}
 
 Exit status: 0 after SIGTERM/SIGINT, 2 for bad arguments, 1 when the host could not start.
 `;
@@ -130,6 +135,10 @@ export function parseArgs(argv: string[]): { help: true } | { hosts: StartHostOp
     for (const h of list as StartHostOptions[]) {
       if (!h || typeof h.hostname !== "string" || !Array.isArray(h.users)) {
         throw new UsageError("each host needs hostname and users");
+      }
+      if (h.shares !== undefined) {
+        const ok = typeof h.shares === "object" && h.shares !== null && !Array.isArray(h.shares) && Object.values(h.shares).every((d) => typeof d === "string");
+        if (!ok) throw new UsageError(`${h.hostname}: "shares" must map share names to absolute folders, e.g. {"share": "/srv/share"}`);
       }
     }
     return { hosts: list as StartHostOptions[], multi: true };

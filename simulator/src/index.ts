@@ -5,7 +5,10 @@ import { Authenticator } from "./auth";
 import { HostFaults } from "./faults";
 import { Listener, startListener } from "./http-server";
 import { HostIdentity } from "./identity";
+import { DirectoryEntry, HostDirectory } from "./host-directory";
 import { ShellManager } from "./shell";
+import { isPowerShellCommand, runPowerShellExe } from "./powershell/exe";
+import { SmbServer, startSmbServer } from "./smb/server";
 import { SimState } from "./state";
 import { certDer, certSha256, certThumbprintSha1, generateSelfSigned } from "./tls";
 import { ListenerInfo, WsmanService } from "./wsman-service";
@@ -13,6 +16,7 @@ import { ListenerInfo, WsmanService } from "./wsman-service";
 export { SimState, StateError } from "./state";
 export type { Hive, RegType, RegValue } from "./registry";
 export { HostIdentity } from "./identity";
+export { HostDirectory } from "./host-directory";
 
 export interface StartHostOptions {
   /** FQDN, e.g. "srv01.corp.test". */
@@ -26,6 +30,13 @@ export interface StartHostOptions {
   stateFile?: string;
   /** WSMan paths, e.g. { "Service/Auth/Basic": "true" }, applied at start. */
   set?: Record<string, string>;
+  /**
+   * Shares this host serves over SMB (name → absolute folder): a real Samba smbd on a
+   * loopback port, with the host's users as its accounts. Also its local C:\Shares\<name>.
+   */
+  shares?: Record<string, string>;
+  /** The hosts this one can reach by name; startHosts gives all its hosts one directory. */
+  directory?: HostDirectory;
 }
 
 export interface SimHost {
@@ -39,7 +50,9 @@ export interface SimHost {
   /** Live state, for out-of-band changes by tests/demo. */
   state: SimState;
   faults: HostFaults;
-  /** Closes the listeners and flushes the state. */
+  /** The host's smbd when it has shares: its address and log (auth and share-access audit). */
+  smb?: Pick<SmbServer, "host" | "port" | "logFile" | "log">;
+  /** Closes the listeners, stops smbd and flushes the state. */
   stop(): Promise<void>;
 }
 
@@ -52,7 +65,22 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
   const setEntries = Object.entries(opts.set ?? {});
   if (setEntries.length > 0) state.setConfigMany(setEntries);
 
-  const shells = new ShellManager(identity);
+  const directory = opts.directory ?? new HostDirectory();
+  const entry: DirectoryEntry = { identity, state, credsspVersion: 6, shares: { ...(opts.shares ?? {}) } };
+  const shells = new ShellManager(identity, {
+    matches: isPowerShellCommand,
+    run: (line, caller) =>
+      runPowerShellExe(line, {
+        identity,
+        state,
+        directory,
+        self: entry,
+        user: caller.account.name,
+        credentials: caller.session?.delegatedCredentials
+          ? { domain: caller.session.delegatedCredentials.domain, user: caller.session.delegatedCredentials.user, password: caller.session.delegatedCredentials.password }
+          : undefined,
+      }),
+  });
   const listeners: Listener[] = [];
   const listenerInfo: ListenerInfo[] = [];
   const service = new WsmanService(identity, state, shells, () => listenerInfo);
@@ -75,6 +103,7 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
 
   let httpUrl: string | undefined;
   let httpsUrl: string | undefined;
+  let smb: SmbServer | undefined;
   try {
     const httpAddr = opts.http === undefined ? "127.0.0.1:0" : opts.http;
     if (httpAddr) {
@@ -94,10 +123,18 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
         certificateThumbprint: certThumbprintSha1(certPem!),
       });
     }
+    if (Object.keys(entry.shares).length > 0) {
+      smb = await startSmbServer({ netbiosName: identity.netbiosName, shares: entry.shares, accounts: opts.users });
+      entry.smb = { host: smb.host, port: smb.port };
+    }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
     throw err;
   }
+  if (httpUrl) entry.httpPort = Number(new URL(httpUrl).port);
+  if (httpsUrl) entry.httpsPort = Number(new URL(httpsUrl).port);
+  entry.certPem = certPem;
+  directory.add(entry);
 
   let stopped = false;
   return {
@@ -111,10 +148,12 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     },
     state,
     faults,
+    smb: smb && { host: smb.host, port: smb.port, logFile: smb.logFile, log: () => smb!.log() },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await Promise.all(listeners.map((l) => l.close()));
+      directory.remove(entry);
+      await Promise.all([...listeners.map((l) => l.close()), smb?.stop()]);
       shells.clear();
       state.save();
     },
@@ -124,8 +163,9 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
 /** Many hosts in one process, each on its own port(s) (demos, fleet benchmarks). */
 export async function startHosts(list: StartHostOptions[]): Promise<SimHost[]> {
   const started: SimHost[] = [];
+  const directory = new HostDirectory();
   try {
-    for (const o of list) started.push(await startHost(o));
+    for (const o of list) started.push(await startHost({ directory, ...o }));
   } catch (err) {
     await Promise.all(started.map((h) => h.stop()));
     throw err;
@@ -139,5 +179,6 @@ export function readyInfo(h: SimHost): Record<string, string | boolean> {
   if (h.httpUrl) info.http = h.httpUrl;
   if (h.httpsUrl) info.https = h.httpsUrl;
   if (h.certSha256) info.certSha256 = h.certSha256;
+  if (h.smb) info.smb = `${h.smb.host}:${h.smb.port}`;
   return info;
 }

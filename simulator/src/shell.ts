@@ -18,6 +18,8 @@ interface Command {
   exitCode: number;
   /** Epoch ms when the command finishes; output is released then. */
   doneAt: number;
+  /** A command that runs asynchronously (powershell.exe): settles when it has finished. */
+  running?: Promise<void>;
   delivered: boolean;
   stdin: Buffer[];
 }
@@ -54,14 +56,7 @@ export interface CommandResult {
 
 /** What cmd.exe would do with this command line, for the built-ins the simulator knows. */
 export function runCommandLine(line: string, identity: HostIdentity, account: Account): CommandResult {
-  let rest = line.trim();
-  // `cmd /c X` (and cmd.exe, /C, /k) just runs X.
-  for (;;) {
-    const m = /^(?:cmd|cmd\.exe)\s+\/[ck]\s*(.*)$/is.exec(rest);
-    if (!m) break;
-    rest = m[1].trim();
-    if (rest.length >= 2 && rest.startsWith('"') && rest.endsWith('"')) rest = rest.slice(1, -1).trim();
-  }
+  const rest = stripCmd(line);
   const verbMatch = /^("[^"]*"|[^\s]+)\s*(.*)$/s.exec(rest);
   const verb = verbMatch ? verbMatch[1].replace(/"/g, "") : "";
   const args = verbMatch ? verbMatch[2] : "";
@@ -102,10 +97,33 @@ export function runCommandLine(line: string, identity: HostIdentity, account: Ac
   }
 }
 
+/** Who runs a command: the account, and the credentials its logon holds for a second hop. */
+export interface ShellCaller {
+  account: Account;
+  session?: { delegatedCredentials?: { domain: string; user: string; password: string } };
+}
+
+/** Runs a powershell.exe command line (simulator/src/powershell); undefined = no PowerShell. */
+export type PowerShellRunner = (line: string, caller: ShellCaller) => Promise<Omit<CommandResult, "durationMs">>;
+
+/** `cmd /c X` (and cmd.exe, /C, /k) just runs X. */
+export function stripCmd(line: string): string {
+  let rest = line.trim();
+  for (;;) {
+    const m = /^(?:cmd|cmd\.exe)\s+\/[ck]\s*(.*)$/is.exec(rest);
+    if (!m) return rest;
+    rest = m[1].trim();
+    if (rest.length >= 2 && rest.startsWith('"') && rest.endsWith('"')) rest = rest.slice(1, -1).trim();
+  }
+}
+
 export class ShellManager {
   private shells = new Map<string, Shell>();
 
-  constructor(private readonly identity: HostIdentity) {}
+  constructor(
+    private readonly identity: HostIdentity,
+    private readonly powershell?: { matches(line: string): boolean; run: PowerShellRunner },
+  ) {}
 
   /** "Service restart": every shell is gone. */
   clear(): void {
@@ -158,7 +176,7 @@ export class ShellManager {
     this.shells.delete(shell.id);
   }
 
-  command(selectors: Record<string, string>, body: XmlElement | undefined, account: Account): string {
+  command(selectors: Record<string, string>, body: XmlElement | undefined, account: Account, caller: ShellCaller = { account }): string {
     const shell = this.shell(selectors);
     if (!body || body.localName !== "CommandLine") throw new FaultError(FAULTS.invalidParameter());
     const cmd = textChild(body, "Command");
@@ -166,8 +184,22 @@ export class ShellManager {
       .filter((c) => c.localName === "Arguments")
       .map((c) => c.textContent ?? "");
     const line = [cmd, ...args].join(" ");
-    const r = runCommandLine(line, this.identity, account);
     const id = randomUUID().toUpperCase();
+    const inner = stripCmd(line);
+    if (this.powershell?.matches(inner)) {
+      const c: Command = { id, stdout: "", stderr: "", exitCode: 0, doneAt: Number.POSITIVE_INFINITY, delivered: false, stdin: [] };
+      c.running = this.powershell.run(inner, caller).then(
+        (r) => {
+          Object.assign(c, { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, doneAt: Date.now() });
+        },
+        (err: Error) => {
+          Object.assign(c, { stderr: `${err.message}\r\n`, exitCode: 1, doneAt: Date.now() });
+        },
+      );
+      shell.commands.set(id, c);
+      return `<rsp:CommandResponse><rsp:CommandId>${id}</rsp:CommandId></rsp:CommandResponse>`;
+    }
+    const r = runCommandLine(line, this.identity, account);
     shell.commands.set(id, {
       id,
       stdout: r.stdout,
@@ -211,6 +243,12 @@ export class ShellManager {
     const shell = this.shell(selectors);
     const desired = body ? childByLocalName(body, "DesiredStream") : undefined;
     const c = this.commandOf(shell, desired?.getAttribute("CommandId"));
+    if (c.running && c.doneAt === Number.POSITIVE_INFINITY) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([c.running, new Promise((r) => (timer = setTimeout(r, timeoutSec * 1000)))]);
+      clearTimeout(timer);
+      if (c.doneAt === Number.POSITIVE_INFINITY) throw new FaultError(FAULTS.operationTimeout());
+    }
     const wait = c.doneAt - Date.now();
     if (wait > 0) {
       const budgetMs = timeoutSec * 1000;

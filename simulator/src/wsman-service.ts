@@ -147,7 +147,7 @@ export class WsmanService {
           this.shells.delete(req.selectors);
           return this.reply(req, `${ACTIONS.delete}Response`, PREFIX.delete, "");
         case ACTIONS.command:
-          return this.reply(req, `${ACTIONS.command}Response`, PREFIX.shell, this.shells.command(req.selectors, req.body, ctx.account));
+          return this.reply(req, `${ACTIONS.command}Response`, PREFIX.shell, this.shells.command(req.selectors, req.body, ctx.account, ctx));
         case ACTIONS.receive:
           return this.reply(
             req,

@@ -180,6 +180,9 @@ export async function startSmbServer(opts: { netbiosName: string; shares: Record
       NSS_WRAPPER_GROUP: path.join(dir, "group"),
     },
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: smbd signals its whole group when it shuts down, which must
+    // not include us (or the test runner).
+    detached: true,
   });
   let stderr = "";
   child.stderr!.on("data", (b: Buffer) => {

@@ -1,0 +1,136 @@
+// Three simulated hosts in one process: ws01 (the admin's workstation), srv01 (the first
+// hop), fs01 (a real Samba file server behind \\fs01\share). Driven the way an admin
+// drives Windows: PowerShell command lines over WinRM (our wire's NTLM client here;
+// pywinrm in pywinrm-double-hop.test.ts).
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SimHost, startHosts } from "../../simulator/src/index";
+import { WinRMClient } from "../../provider/src/winrm";
+
+const ADMIN = { name: "admin", password: "Adm1n!sim-P4ss", admin: true };
+let hosts: SimHost[];
+let ws01: SimHost;
+let shareDir: string;
+
+function client(h: SimHost): WinRMClient {
+  return new WinRMClient({ host: "127.0.0.1", port: Number(new URL(h.httpUrl!).port), auth: "ntlm", username: ADMIN.name, password: ADMIN.password, timeoutMs: 90_000 });
+}
+
+/** Joins the console's word-wrapped lines (a wrapped line ends in the space it broke at). */
+const unwrap = (s: string) => s.replace(/\r\n/g, "\n").replace(/ \n/g, " ");
+
+async function ps(h: SimHost, script: string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const c = client(h);
+  try {
+    return await c.runCommand("powershell.exe", ["-NoProfile", "-NonInteractive", "-Command", script]);
+  } finally {
+    await c.close();
+  }
+}
+
+beforeAll(async () => {
+  shareDir = fs.mkdtempSync(path.join(os.tmpdir(), "fs01-share-"));
+  fs.writeFileSync(path.join(shareDir, "readme.txt"), "hello from fs01\r\nsecond line\r\n");
+  fs.writeFileSync(path.join(shareDir, "budget.csv"), "a,b\n1,2\n");
+  fs.mkdirSync(path.join(shareDir, "reports"));
+  fs.utimesSync(path.join(shareDir, "readme.txt"), new Date("2026-11-25T13:02:00Z"), new Date("2026-11-25T13:02:00Z"));
+  hosts = await startHosts([
+    { hostname: "ws01.corp.test", users: [ADMIN] },
+    { hostname: "srv01.corp.test", users: [ADMIN] },
+    { hostname: "fs01.corp.test", users: [ADMIN], shares: { share: shareDir } },
+  ]);
+  ws01 = hosts[0];
+  ws01.state.setConfig("Client/TrustedHosts", "*.corp.test");
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all((hosts ?? []).map((h) => h.stop()));
+  fs.rmSync(shareDir, { recursive: true, force: true });
+});
+
+test("fs01 runs a real smbd on loopback; the ready-line info names it", () => {
+  const fs01 = hosts[2];
+  expect(fs01.smb).toMatchObject({ host: "127.0.0.1" });
+  expect(hosts[0].smb).toBeUndefined();
+});
+
+test("hostname and whoami in PowerShell", async () => {
+  const r = await ps(ws01, "hostname; whoami");
+  expect(r).toEqual({ stdout: "ws01\r\nws01\\admin\r\n", stderr: "", exitCode: 0 });
+});
+
+test("fs01 lists its own share as a local folder, in PowerShell's table", async () => {
+  const r = await ps(hosts[2], "Get-ChildItem C:\\Shares\\share");
+  expect(r.exitCode).toBe(0);
+  expect(r.stdout).toContain("\r\n\r\n    Directory: C:\\Shares\\share\r\n\r\n\r\nMode                LastWriteTime         Length Name\r\n----                -------------         ------ ----\r\n");
+  expect(r.stdout).toContain("-a----       11/25/2026   1:02 PM             30 readme.txt\r\n");
+  expect(r.stdout.indexOf("reports")).toBeLessThan(r.stdout.indexOf("budget.csv"));
+});
+
+test("the first hop's own UNC access has no credentials: Access is denied, then Cannot find path", async () => {
+  const r = await ps(ws01, "Get-ChildItem \\\\fs01.corp.test\\share");
+  expect(r.exitCode).toBe(1);
+  expect(r.stdout).toBe("");
+  // Wrapped at 79 columns as the WinRM console does, CategoryInfo split by the error view.
+  expect(r.stderr).toBe(
+    [
+      "Get-ChildItem : Access is denied",
+      "At line:1 char:1",
+      "+ Get-ChildItem \\\\fs01.corp.test\\share",
+      "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+      "    + CategoryInfo          : PermissionDenied: (\\\\fs01.corp.test\\share:String ",
+      "   ) [Get-ChildItem], UnauthorizedAccessException",
+      "    + FullyQualifiedErrorId : ItemExistsUnauthorizedAccessError,Microsoft.Powe ",
+      "   rShell.Commands.GetChildItemCommand",
+      " ",
+      "Get-ChildItem : Cannot find path '\\\\fs01.corp.test\\share' because it does not ",
+      "exist.",
+      "At line:1 char:1",
+      "+ Get-ChildItem \\\\fs01.corp.test\\share",
+      "+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~",
+      "    + CategoryInfo          : ObjectNotFound: (\\\\fs01.corp.test\\share:String)  ",
+      "   [Get-ChildItem], ItemNotFoundException",
+      "    + FullyQualifiedErrorId : PathNotFound,Microsoft.PowerShell.Commands.GetCh ",
+      "   ildItemCommand",
+      " ",
+      "",
+    ].join("\r\n"),
+  );
+});
+
+test("unknown commands get PowerShell's own not-recognized error", async () => {
+  const r = await ps(ws01, "Get-Date");
+  expect(r.exitCode).toBe(1);
+  expect(unwrap(r.stderr)).toMatch(
+    /^Get-Date : The term 'Get-Date' is not recognized as the name of a cmdlet, function, script file, or operable program\. Check the spelling of the name, or if a path was included, verify that the path is correct and try again\.\nAt line:1 char:1\n\+ Get-Date\n\+ ~~~~~~~~\n/,
+  );
+  expect(unwrap(r.stderr)).toContain("    + CategoryInfo          : ObjectNotFound: (Get-Date:String) [], CommandNot    FoundException\n    + FullyQualifiedErrorId : CommandNotFoundException\n");
+});
+
+test("Invoke-Command -ComputerName srv01 (Negotiate) runs there; the UNC path on srv01 is the double hop and fails", async () => {
+  const r = await ps(
+    ws01,
+    "$pw = ConvertTo-SecureString 'Adm1n!sim-P4ss' -AsPlainText -Force; $c = New-Object System.Management.Automation.PSCredential('admin', $pw); " +
+      "Invoke-Command -ComputerName srv01.corp.test -Credential $c -ScriptBlock { hostname; Get-ChildItem \\\\fs01.corp.test\\share }",
+  );
+  expect(r.stdout).toBe("srv01\r\n");
+  // Remote records: no command prefix, no position, and the computer they came from.
+  expect(unwrap(r.stderr)).toMatch(/^Access is denied\n    \+ CategoryInfo          : PermissionDenied: \(\\\\fs01\.corp\.test\\share:String     \) \[Get-ChildItem\], UnauthorizedAccessException\n/);
+  expect(unwrap(r.stderr)).toContain("    + PSComputerName        : srv01.corp.test\n Cannot find path '\\\\fs01.corp.test\\share' because it does not exist.\n");
+  expect(r.exitCode).toBe(1);
+}, 60_000);
+
+test("Invoke-Command -Authentication CredSSP from a client with CredSSP off: the WinRM client's own error, wrapped", async () => {
+  const r = await ps(
+    ws01,
+    "$c = [pscredential]::new('admin', (ConvertTo-SecureString 'Adm1n!sim-P4ss' -AsPlainText -Force)); " +
+      "Invoke-Command -ComputerName srv01.corp.test -Authentication CredSSP -Credential $c -ScriptBlock { Get-ChildItem \\\\fs01.corp.test\\share }",
+  );
+  expect(r.exitCode).toBe(1);
+  const text = unwrap(r.stderr);
+  expect(text).toMatch(/^\[srv01\.corp\.test\] Connecting to remote server srv01\.corp\.test failed with the following error message : The WinRM client cannot process the request\. CredSSP authentication is currently disabled in the client configuration\./);
+  expect(text).toContain("Group Policy must be edited to allow credential delegation to the target computer. For more information, see the about_Remote_Troubleshooting Help topic.\nAt line:1 char:99\n");
+  expect(text).toContain("    + CategoryInfo          : OpenError: (srv01.corp.test:String) [], PSRemoti    ngTransportException\n    + FullyQualifiedErrorId : -2144108126,PSSessionStateBroken\n");
+}, 60_000);
