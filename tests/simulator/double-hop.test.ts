@@ -117,7 +117,7 @@ test("Invoke-Command -ComputerName srv01 (Negotiate) runs there; the UNC path on
   );
   expect(r.stdout).toBe("srv01\r\n");
   // Remote records: no command prefix, no position, and the computer they came from.
-  expect(unwrap(r.stderr)).toMatch(/^Access is denied\n    \+ CategoryInfo          : PermissionDenied: \(\\\\fs01\.corp\.test\\share:String     \) \[Get-ChildItem\], UnauthorizedAccessException\n/);
+  expect(unwrap(r.stderr)).toMatch(/^Access is denied\n    \+ CategoryInfo          : PermissionDenied: \(\\\\fs01\.corp\.test\\share:String    \) \[Get-ChildItem\], UnauthorizedAccessException\n/);
   expect(unwrap(r.stderr)).toContain("    + PSComputerName        : srv01.corp.test\n Cannot find path '\\\\fs01.corp.test\\share' because it does not exist.\n");
   expect(r.exitCode).toBe(1);
 }, 60_000);
