@@ -137,6 +137,21 @@ ensure_kerberos() {
   return 1
 }
 
+# The second hop's file server: Samba's smbd (with nss_wrapper, so its accounts need no
+# /etc/passwd entries) and smbclient, the SMB client simulated hosts use for UNC paths.
+ensure_samba() {
+  if [ -x /usr/sbin/smbd ] && command -v smbclient >/dev/null 2>&1 && \
+     { [ -e /usr/lib/x86_64-linux-gnu/libnss_wrapper.so ] || [ -e /usr/lib/aarch64-linux-gnu/libnss_wrapper.so ]; }; then
+    return 0
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "==> installing samba, smbclient and libnss-wrapper (apt-get): the real file server behind the second hop"
+    apt-get update -qq 1>&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq samba smbclient libnss-wrapper 1>&2 && return 0
+  fi
+  log "error: the double-hop tests need Samba: sudo apt-get install -y samba smbclient libnss-wrapper"
+  return 1
+}
+
 # Everything `npm test` and `npm start` need before they run: packages, the compiled
 # sources and a Pulumi CLI. (Their engine runs go through scripts/engine.ts, which
 # makes the NODE_PATH link itself.)

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_all
 ensure_pywinrm
 ensure_kerberos
+ensure_samba
 cd "$ROOT"
 log "==> type-checking the tests (tsc -p tsconfig.test.json)"
 ./node_modules/.bin/tsc -p tsconfig.test.json
