@@ -376,6 +376,16 @@ export class Parser {
     }
   }
 
+  /** At a quote inside a string: a doubled quote stands for one (false), a single one ends the string (true). Consumes it. */
+  private closingQuote(q: string): boolean {
+    if (this.peek(1) === q) {
+      this.i += 2;
+      return false;
+    }
+    this.i++;
+    return true;
+  }
+
   private stringLiteral(): Expr {
     const start = this.i;
     const q = this.peek();
@@ -386,13 +396,9 @@ export class Parser {
         if (this.i >= this.src.length) this.error("The string is missing the terminator: '.", "TerminatorExpectedAtEndOfString", start);
         const c = this.peek();
         if (c === "'") {
-          if (this.peek(1) === "'") {
-            out += "'";
-            this.i += 2;
-            continue;
-          }
-          this.i++;
-          return { type: "string", value: out, extent: { start, end: this.i } };
+          if (this.closingQuote(c)) return { type: "string", value: out, extent: { start, end: this.i } };
+          out += c;
+          continue;
         }
         out += c;
         this.i++;
@@ -404,13 +410,9 @@ export class Parser {
       if (this.i >= this.src.length) this.error('The string is missing the terminator: ".', "TerminatorExpectedAtEndOfString", start);
       const c = this.peek();
       if (c === '"') {
-        if (this.peek(1) === '"') {
-          buf += '"';
-          this.i += 2;
-          continue;
-        }
-        this.i++;
-        break;
+        if (this.closingQuote(c)) break;
+        buf += c;
+        continue;
       }
       if (c === "`") {
         const n = this.peek(1);
