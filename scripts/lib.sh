@@ -152,6 +152,36 @@ ensure_samba() {
   return 1
 }
 
+# The Python peers (pywinrm 0.5, pyspnego, requests-credssp, pypsrp, smbprotocol) in a
+# virtualenv of their own, from the pinned tests/peers/requirements.txt. Rebuilt only
+# when that file changes (its hash is kept in the venv), like ensure_node_modules.
+PEERS_VENV="$TOOLS/peers-venv"
+PEERS_REQUIREMENTS="$ROOT/tests/peers/requirements.txt"
+ensure_peers_venv() {
+  local want have="" py
+  want="$(sha256sum "$PEERS_REQUIREMENTS" | cut -d' ' -f1)"
+  [ -f "$PEERS_VENV/.requirements-sha256" ] && have="$(cat "$PEERS_VENV/.requirements-sha256")"
+  [ "$want" = "$have" ] && [ -x "$PEERS_VENV/bin/python" ] && return 0
+  log "==> creating the Python peers' virtualenv ($PEERS_VENV) from tests/peers/requirements.txt"
+  rm -rf "$PEERS_VENV"
+  for py in python3 /usr/bin/python3; do
+    command -v "$py" >/dev/null 2>&1 && "$py" -m venv "$PEERS_VENV" 1>&2 2>/dev/null && break
+    rm -rf "$PEERS_VENV"
+  done
+  if [ ! -x "$PEERS_VENV/bin/python" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "==> installing python3-venv (apt-get)"
+    apt-get update -qq 1>&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv 1>&2 &&
+      /usr/bin/python3 -m venv "$PEERS_VENV" 1>&2
+  fi
+  if [ ! -x "$PEERS_VENV/bin/python" ]; then
+    log "error: cannot create a Python virtualenv for the peers (need python3 with the venv module)"
+    return 1
+  fi
+  "$PEERS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+      -r "$PEERS_REQUIREMENTS" 1>&2 || { log "error: pip could not install the peers (see above)"; rm -rf "$PEERS_VENV"; return 1; }
+  printf '%s\n' "$want" > "$PEERS_VENV/.requirements-sha256"
+}
+
 # Everything `npm test` and `npm start` need before they run: packages, the compiled
 # sources and a Pulumi CLI. (Their engine runs go through scripts/engine.ts, which
 # makes the NODE_PATH link itself.)
