@@ -2,6 +2,7 @@
 // transport, authenticator and session together and exposes the operations; each
 // operation lives in its own module.
 import { BasicAuthenticator } from "./auth/basic";
+import { CredSspAuthenticator } from "./auth/credssp";
 import { NtlmAuthenticator } from "./auth/ntlm";
 import type { Authenticator } from "./auth/authenticator";
 import { makeEndpoint } from "./endpoint";
@@ -22,7 +23,12 @@ export interface WinRMClientOptions {
   /** Default 5985 (HTTP) / 5986 (HTTPS). */
   port?: number;
   https?: boolean;
-  auth: "basic" | "ntlm";
+  /**
+   * "ntlm" (Negotiate), "basic", or "credssp": NTLM inside a TLS channel of its own, after
+   * which the password itself is delegated to the server (for the double hop). CredSSP
+   * encrypts messages over HTTP like NTLM does.
+   */
+  auth: "basic" | "ntlm" | "credssp";
   /** "DOMAIN\\user", "user@domain" or a local "user". */
   username: string;
   password: string;
@@ -58,7 +64,9 @@ function validate(o: WinRMClientOptions): void {
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)) {
     throw new ConfigurationError(`port must be an integer 1-65535, got ${String(o.port)}`);
   }
-  if (o.auth !== "basic" && o.auth !== "ntlm") throw new ConfigurationError(`auth must be "basic" or "ntlm", got "${String(o.auth)}"`);
+  if (o.auth !== "basic" && o.auth !== "ntlm" && o.auth !== "credssp") {
+    throw new ConfigurationError(`auth must be "basic", "ntlm" or "credssp", got "${String(o.auth)}"`);
+  }
   if (typeof o.username !== "string" || o.username === "") throw new ConfigurationError("username is required");
   if (typeof o.password !== "string") throw new ConfigurationError("password is required");
   if (o.auth === "basic" && !o.https && o.allowUnencrypted !== true) {
@@ -101,7 +109,9 @@ export class WinRMClient {
     this.authenticator =
       options.auth === "basic"
         ? new BasicAuthenticator(this.transport, options.username, options.password)
-        : new NtlmAuthenticator(this.transport, options.username, options.password);
+        : options.auth === "credssp"
+          ? new CredSspAuthenticator(this.transport, options.username, options.password)
+          : new NtlmAuthenticator(this.transport, options.username, options.password);
     this.session = new WsmanSession(
       this.endpoint,
       this.authenticator,

@@ -54,21 +54,28 @@ export class AuthenticationError extends WinRMError {
   readonly port: number;
   readonly scheme: Scheme;
   readonly authScheme: string;
-  constructor(fields: { reason: AuthFailureReason; offeredSchemes: string[]; host: string; port: number; scheme: Scheme; authScheme: string; username?: string }) {
+  /** The NTSTATUS the server gave (CredSSP's TSRequest errorCode), when it gave one. */
+  readonly ntStatus?: number;
+  constructor(fields: {
+    reason: AuthFailureReason; offeredSchemes: string[]; host: string; port: number; scheme: Scheme; authScheme: string;
+    username?: string; ntStatus?: number; statusText?: string; hint?: string;
+  }) {
     const target = `${fields.scheme}://${fields.host}:${fields.port}`;
     const offered = fields.offeredSchemes.length > 0 ? fields.offeredSchemes.join(", ") : "none";
     const who = fields.username ? ` for user "${fields.username}"` : "";
+    const status = fields.statusText ? ` (${fields.statusText})` : "";
     const message =
       fields.reason === "bad-credentials"
-        ? `${target} rejected the ${fields.authScheme} credentials${who} (HTTP 401 after a complete ${fields.authScheme} exchange); check user name, domain and password`
+        ? `${target} rejected the ${fields.authScheme} credentials${who}${status} (HTTP 401 after a complete ${fields.authScheme} exchange); check user name, domain and password`
         : `${target} does not offer ${fields.authScheme} authentication (offered: ${offered})`;
-    super(message);
+    super(fields.hint ? `${message}. ${fields.hint}` : message);
     this.reason = fields.reason;
     this.offeredSchemes = fields.offeredSchemes;
     this.host = fields.host;
     this.port = fields.port;
     this.scheme = fields.scheme;
     this.authScheme = fields.authScheme;
+    this.ntStatus = fields.ntStatus;
   }
 }
 

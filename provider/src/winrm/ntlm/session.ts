@@ -15,6 +15,15 @@ export interface NtlmSession {
   wrap(plain: Buffer): { signature: Buffer; sealed: Buffer };
   /** Unseal an inbound message and verify its signature (throws NtlmIntegrityError). */
   unwrap(sealed: Buffer, signature: Buffer): Buffer;
+  /** GSS_GetMIC: a signature over a message that is not sealed; advances the outbound sequence number. */
+  sign(message: Buffer): Buffer;
+  /** GSS_VerifyMIC of an inbound signature (throws NtlmError NTLM_INTEGRITY); advances the inbound sequence number. */
+  verify(message: Buffer, signature: Buffer): void;
+  /**
+   * Restarts one direction's RC4 keystream from its sealing key; sequence numbers go on.
+   * SPNEGO needs this right after the mechListMIC (MS-SPNG 3.3.5.1).
+   */
+  resetCipher(direction: "outbound" | "inbound"): void;
 }
 
 export type NtlmRole = "client" | "server";
@@ -24,11 +33,16 @@ export const SIGNATURE_LENGTH = 16;
 
 class DirectionState {
   readonly signKey: Buffer;
-  readonly rc4: Rc4;
+  private readonly sealKey: Buffer;
+  rc4: Rc4;
   seqNum = 0;
   constructor(exportedSessionKey: Buffer, flags: number, direction: Direction) {
     this.signKey = signKey(exportedSessionKey, direction);
-    this.rc4 = new Rc4(sealKey(exportedSessionKey, flags, direction));
+    this.sealKey = sealKey(exportedSessionKey, flags, direction);
+    this.rc4 = new Rc4(this.sealKey);
+  }
+  resetCipher(): void {
+    this.rc4 = new Rc4(this.sealKey);
   }
 }
 
@@ -80,6 +94,29 @@ export class NtlmSecuritySession implements NtlmSession {
       throw new NtlmIntegrityError(`message signature does not verify${why}`);
     }
     return plain;
+  }
+
+  sign(message: Buffer): Buffer {
+    this.requireEss();
+    const dir = this.outbound;
+    const signature = this.signature(dir, message);
+    dir.seqNum = (dir.seqNum + 1) >>> 0;
+    return signature;
+  }
+
+  verify(message: Buffer, signature: Buffer): void {
+    if (signature.length !== SIGNATURE_LENGTH) {
+      throw new NtlmIntegrityError(`message signature must be ${SIGNATURE_LENGTH} bytes, got ${signature.length}`);
+    }
+    this.requireEss();
+    const dir = this.inbound;
+    const expected = this.signature(dir, message);
+    dir.seqNum = (dir.seqNum + 1) >>> 0;
+    if (!timingSafeEqual(expected, signature)) throw new NtlmIntegrityError("message signature (MIC) does not verify");
+  }
+
+  resetCipher(direction: "outbound" | "inbound"): void {
+    (direction === "outbound" ? this.outbound : this.inbound).resetCipher();
   }
 
   private requireEss(): void {
