@@ -7,25 +7,61 @@
 //   carry no Authorization header and are sealed with that context.
 // - Basic authenticates each request and is usable only when Service/Auth/Basic=true and
 //   the request came over HTTPS or Service/AllowUnencrypted=true.
+// - CredSSP (only while Service/Auth/CredSSP=true) authenticates the connection too, in
+//   several "Authorization: CredSSP" round trips (credssp.ts); the connection then keeps
+//   the delegated credentials and the CredSSP TLS channel that encrypts its messages.
 //
-// The NTLM primitives (contract A) and the WinRM encryption framing (contract B) are the
-// shared, MS-NLMP-vector-tested wire library in provider/src/winrm; nothing else is shared.
+// The NTLM primitives (contract A), the WinRM encryption framing (contract B) and the
+// CredSSP codec/TLS channel are the shared wire library in provider/src/winrm; the
+// decisions (what to offer, how to refuse) are written here from Windows' behaviour.
 
-import type { Account, HostIdentity } from "./identity";
+import type { HostIdentity } from "./identity";
 import type { SimState } from "./state";
+import { CredSspAcceptor } from "./credssp";
+import type { CredSspHost } from "./credssp";
+import type { AuthenticatedSession } from "./session";
 import { NtlmError, NtlmServer, unwrapSpnego, wrapSpnegoResponse } from "../../provider/src/winrm/ntlm";
 import type { NtlmSession } from "../../provider/src/winrm/ntlm";
+import { decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from "../../provider/src/winrm/encryption";
+import { decryptCredSsp, encryptCredSsp, isCredSspEncrypted } from "../../provider/src/winrm/credssp/encryption";
+import type { CredSspSealer } from "../../provider/src/winrm/credssp/encryption";
+
+/** Message encryption bound to an authenticated connection (MS-WSMV 2.2.9.1). */
+export interface Sealer {
+  isEncrypted(contentType: string | undefined): boolean;
+  decrypt(body: Buffer): Promise<Buffer>;
+  encrypt(plain: Buffer): Promise<{ body: Buffer; contentType: string }>;
+}
+
+function ntlmSealer(session: NtlmSession): Sealer {
+  return {
+    isEncrypted: isEncryptedContentType,
+    decrypt: async (body) => decryptMessage(session, body).plain,
+    encrypt: async (plain) => ({ body: encryptMessage(session, plain), contentType: ENCRYPTED_CONTENT_TYPE }),
+  };
+}
+
+function credSspSealer(channel: CredSspSealer): Sealer {
+  return {
+    isEncrypted: isCredSspEncrypted,
+    decrypt: async (body) => (await decryptCredSsp(channel, body)).plain,
+    encrypt: (plain) => encryptCredSsp(channel, plain),
+  };
+}
 
 /** Security state bound to one TCP/TLS connection. */
 export interface ConnectionAuth {
   pending?: { server: NtlmServer; spnego: boolean };
-  session?: NtlmSession;
-  account?: Account;
+  /** A CredSSP exchange in progress. */
+  credssp?: CredSspAcceptor;
+  /** Set once the connection itself is authenticated (Negotiate or CredSSP). */
+  session?: AuthenticatedSession;
+  sealer?: Sealer;
 }
 
 export type AuthOutcome =
-  /** Carry on with this account; `session` set when the connection is NTLM-authenticated. */
-  | { kind: "ok"; account: Account; session?: NtlmSession; responseHeader?: string }
+  /** Carry on as this session; `sealer` set when the connection encrypts messages. */
+  | { kind: "ok"; session: AuthenticatedSession; sealer?: Sealer; responseHeader?: string }
   /** Answer 401 with these WWW-Authenticate values. */
   | { kind: "challenge"; headers: string[] };
 
@@ -45,6 +81,11 @@ export function challengeHeaders(state: SimState, https: boolean): string[] {
   return out;
 }
 
+/** A TLS handshake record holding a ClientHello: a client starting a CredSSP exchange. */
+function isClientHello(token: Buffer): boolean {
+  return token.length > 5 && token[0] === 0x16 && token[5] === 0x01;
+}
+
 /** NTLMSSP MessageType (offset 8, uint32 LE) of a raw NTLM token, or 0 when it is not one. */
 function ntlmMessageType(token: Buffer): number {
   if (token.length < 12 || token.subarray(0, 8).toString("latin1") !== "NTLMSSP\0") return 0;
@@ -56,13 +97,14 @@ export class Authenticator {
     private readonly identity: HostIdentity,
     private readonly state: SimState,
     /** Expected MsvAvChannelBindings for the HTTPS listener (RFC 5929 tls-server-end-point). */
-    private readonly httpsChannelBindings?: Buffer,
+    private readonly httpsChannelBindings: Buffer | undefined,
+    private readonly credssp: CredSspHost,
   ) {}
 
-  authenticate(authorization: string | undefined, conn: ConnectionAuth, https: boolean): AuthOutcome {
+  async authenticate(authorization: string | undefined, conn: ConnectionAuth, https: boolean): Promise<AuthOutcome> {
     const challenge = (): AuthOutcome => ({ kind: "challenge", headers: challengeHeaders(this.state, https) });
     if (!authorization) {
-      if (conn.session && conn.account) return { kind: "ok", account: conn.account, session: conn.session };
+      if (conn.session) return { kind: "ok", session: conn.session, sealer: conn.sealer };
       return challenge();
     }
     const sp = authorization.indexOf(" ");
@@ -71,22 +113,54 @@ export class Authenticator {
 
     if (scheme === "basic") {
       // A new Authorization header replaces whatever the connection had.
-      conn.session = undefined;
-      conn.account = undefined;
-      conn.pending = undefined;
+      forget(conn);
       if (!basicUsable(this.state, https)) return challenge();
       const decoded = Buffer.from(param, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon < 0) return challenge();
       const account = this.identity.findAccount(decoded.slice(0, colon));
       if (!account || account.password !== decoded.slice(colon + 1)) return challenge();
-      return { kind: "ok", account };
+      return { kind: "ok", session: { account, scheme: "Basic" } };
     }
 
     if (scheme === "negotiate" && bool(this.state, "Service/Auth/Negotiate")) {
       return this.negotiate(param, conn, https);
     }
+    if (scheme === "credssp") {
+      // While Service/Auth/CredSSP=false the host does not speak CredSSP at all: the plain
+      // 401, whose list then lacks CredSSP, is all a client gets.
+      if (!bool(this.state, "Service/Auth/CredSSP")) {
+        forget(conn);
+        return challenge();
+      }
+      return this.credSsp(param, conn, challenge);
+    }
     return challenge();
+  }
+
+  private async credSsp(param: string, conn: ConnectionAuth, challenge: () => AuthOutcome): Promise<AuthOutcome> {
+    const token = Buffer.from(param, "base64");
+    if (token.length === 0) {
+      forget(conn);
+      return challenge();
+    }
+    if (!conn.credssp || isClientHello(token)) {
+      forget(conn);
+      conn.credssp = new CredSspAcceptor(this.credssp);
+    }
+    const step = await conn.credssp.step(token);
+    switch (step.kind) {
+      case "continue":
+        return { kind: "challenge", headers: [`CredSSP ${step.token.toString("base64")}`] };
+      case "refuse":
+        conn.credssp = undefined;
+        return step.token ? { kind: "challenge", headers: [`CredSSP ${step.token.toString("base64")}`] } : challenge();
+      case "done":
+        conn.credssp = undefined;
+        conn.session = { account: step.account, scheme: "CredSSP", delegatedCredentials: step.delegated };
+        conn.sealer = credSspSealer(step.channel);
+        return { kind: "ok", session: conn.session, sealer: conn.sealer };
+    }
   }
 
   private negotiate(param: string, conn: ConnectionAuth, https: boolean): AuthOutcome {
@@ -101,8 +175,7 @@ export class Authenticator {
     }
     const type = ntlmMessageType(ntlm);
     if (type === 1) {
-      conn.session = undefined;
-      conn.account = undefined;
+      forget(conn);
       const server = new NtlmServer({
         identity: {
           netbiosDomain: this.identity.netbiosName,
@@ -133,12 +206,12 @@ export class Authenticator {
         const { user, domain, session } = server.authenticate(ntlm);
         const account = this.identity.findAccount(user, domain);
         if (!account) return challenge();
-        conn.session = session;
-        conn.account = account;
+        conn.session = { account, scheme: "Negotiate" };
+        conn.sealer = ntlmSealer(session);
         const responseHeader = spnego
           ? `Negotiate ${wrapSpnegoResponse(Buffer.alloc(0), "accept-completed").toString("base64")}`
           : undefined;
-        return { kind: "ok", account, session, responseHeader };
+        return { kind: "ok", session: conn.session, sealer: conn.sealer, responseHeader };
       } catch (err) {
         if (err instanceof NtlmError) return challenge();
         throw err;
@@ -147,4 +220,12 @@ export class Authenticator {
     conn.pending = undefined;
     return challenge();
   }
+}
+
+/** A new authentication on a connection replaces whatever it had. */
+function forget(conn: ConnectionAuth): void {
+  conn.pending = undefined;
+  conn.credssp = undefined;
+  conn.session = undefined;
+  conn.sealer = undefined;
 }

@@ -4,7 +4,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from "../../provider/src/winrm/encryption";
 import type { Authenticator, ConnectionAuth } from "./auth";
 import type { HostFaults } from "./faults";
 import type { SimState } from "./state";
@@ -105,16 +104,17 @@ export async function startListener(
       conn = {};
       connAuth.set(socket, conn);
     }
-    const outcome = deps.auth.authenticate(req.headers.authorization, conn, isHttps);
+    const outcome = await deps.auth.authenticate(req.headers.authorization, conn, isHttps);
     if (outcome.kind === "challenge") return send(res, 401, { "WWW-Authenticate": outcome.headers });
     const extra: Record<string, string> = outcome.responseHeader ? { "WWW-Authenticate": outcome.responseHeader } : {};
 
     const contentType = req.headers["content-type"];
-    const encrypted = outcome.session !== undefined && isEncryptedContentType(contentType);
+    const sealer = outcome.sealer;
+    const encrypted = sealer !== undefined && sealer.isEncrypted(contentType);
     let plain: Buffer;
     if (encrypted) {
       try {
-        plain = decryptMessage(outcome.session!, body).plain;
+        plain = await sealer.decrypt(body);
       } catch {
         // A message that fails its signature check is not answered with a SOAP fault.
         return send(res, 400, extra);
@@ -125,12 +125,12 @@ export async function startListener(
     // Empty authenticated POST: clients send it to establish the security context.
     if (plain.length === 0) return send(res, 200, extra);
     if (
-      outcome.session !== undefined &&
+      sealer !== undefined &&
       !encrypted &&
       !isHttps &&
       deps.state.getConfig("Service/AllowUnencrypted") !== "true"
     ) {
-      // Windows refuses a plaintext message on a Negotiate-authenticated HTTP connection
+      // Windows refuses a plaintext message on a Negotiate- (or CredSSP-) authenticated HTTP connection
       // with a bare HTTP 500 (pywinrm #129/#208: "Bad HTTP response returned from server. Code 500").
       return send(res, 500, extra);
     }
@@ -139,13 +139,15 @@ export async function startListener(
     const machine = hostHeader.startsWith("[") ? hostHeader.slice(1, hostHeader.indexOf("]")) : hostHeader.replace(/:\d+$/, "");
     const reply = await deps.service.handle(plain.toString("utf8"), {
       machine,
-      account: outcome.account,
+      account: outcome.session.account,
+      session: outcome.session,
       clientIp: socket.remoteAddress?.replace(/^::ffff:/, "") ?? "",
       listenerUrl: `${kind}://${hostHeader}/wsman`,
     });
     const xml = Buffer.from(reply.xml, "utf8");
     if (encrypted) {
-      send(res, reply.status, { ...extra, "Content-Type": ENCRYPTED_CONTENT_TYPE }, encryptMessage(outcome.session!, xml));
+      const sealed = await sealer.encrypt(xml);
+      send(res, reply.status, { ...extra, "Content-Type": sealed.contentType }, sealed.body);
     } else {
       send(res, reply.status, { ...extra, "Content-Type": SOAP_CONTENT_TYPE }, xml);
     }

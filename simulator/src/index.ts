@@ -2,6 +2,7 @@
 
 import { channelBindingsHash } from "../../provider/src/winrm/ntlm";
 import { Authenticator } from "./auth";
+import { NonceLog } from "./credssp";
 import { HostFaults } from "./faults";
 import { Listener, startListener } from "./http-server";
 import { HostIdentity } from "./identity";
@@ -37,6 +38,11 @@ export interface StartHostOptions {
   shares?: Record<string, string>;
   /** The hosts this one can reach by name; startHosts gives all its hosts one directory. */
   directory?: HostDirectory;
+  /**
+   * The MS-CSSP version the host's CredSSP speaks: 6 (default) on Windows patched for
+   * CVE-2018-0886, 2-4 on older hosts (2 until Server 2012, 3 on 2012 R2).
+   */
+  credsspVersion?: number;
 }
 
 export interface SimHost {
@@ -98,7 +104,20 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     certPem = state.tls!.certPem;
     bindings = channelBindingsHash(certDer(certPem));
   }
-  const auth = new Authenticator(identity, state, bindings);
+  const credsspVersion = opts.credsspVersion ?? 6;
+  if (!Number.isInteger(credsspVersion) || credsspVersion < 2 || credsspVersion > 6) {
+    throw new Error(`credsspVersion must be 2-6, got ${String(opts.credsspVersion)}`);
+  }
+  const auth = new Authenticator(identity, state, bindings, {
+    identity,
+    version: credsspVersion,
+    nonces: new NonceLog(),
+    // Made at the first CredSSP handshake, then kept in the state file like the HTTPS certificate.
+    material: () => {
+      if (!state.credsspTls) state.setCredsspTls(generateSelfSigned(opts.hostname));
+      return state.credsspTls!;
+    },
+  });
   const deps = { auth, service, state, faults, countRequest: () => void requestCount++ };
 
   let httpUrl: string | undefined;

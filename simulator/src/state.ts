@@ -20,6 +20,8 @@ interface PersistedState {
   config: ConfigTree;
   registry: RegistryData;
   tls?: TlsMaterial;
+  /** The key pair inside CredSSP (Windows makes a self-signed one for it, apart from the listener's). */
+  credsspTls?: TlsMaterial;
 }
 
 export class StateError extends Error {
@@ -37,6 +39,7 @@ export class SimState {
   readonly registry: Registry;
   private config: ConfigTree;
   tls?: TlsMaterial;
+  credsspTls?: TlsMaterial;
   /** Number of successful writes to the state file (for tests and diagnostics). */
   writes = 0;
 
@@ -45,6 +48,7 @@ export class SimState {
     const loaded = stateFile ? SimState.load(stateFile) : undefined;
     this.config = loaded?.config ?? defaultConfig();
     this.tls = loaded?.tls;
+    this.credsspTls = loaded?.credsspTls;
     this.registry = new Registry(loaded?.registry ?? defaultRegistry(), () => this.save());
   }
 
@@ -60,7 +64,7 @@ export class SimState {
       const parsed = JSON.parse(text) as PersistedState;
       // Merge onto defaults so a file written by an older simulator still has every setting.
       const config = mergeConfig(defaultConfig(), parsed.config ?? {});
-      return { version: 1, config, registry: parsed.registry ?? defaultRegistry(), tls: parsed.tls };
+      return { version: 1, config, registry: parsed.registry ?? defaultRegistry(), tls: parsed.tls, credsspTls: parsed.credsspTls };
     } catch (err) {
       throw new StateError("SIM_STATE_FILE", `state file ${file} is not valid JSON: ${(err as Error).message}`);
     }
@@ -115,10 +119,15 @@ export class SimState {
     this.save();
   }
 
+  setCredsspTls(tls: TlsMaterial): void {
+    this.credsspTls = tls;
+    this.save();
+  }
+
   /** Persist now (no-op without a state file). */
   save(): void {
     if (!this.stateFile) return;
-    const data: PersistedState = { version: 1, ...this.snapshot(), tls: this.tls };
+    const data: PersistedState = { version: 1, ...this.snapshot(), tls: this.tls, credsspTls: this.credsspTls };
     writeFileAtomic(this.stateFile, JSON.stringify(data, null, 1));
     this.writes++;
   }

@@ -3,6 +3,7 @@
 
 import { configGetBody, configPut, resolveConfigResource } from "./config-resource";
 import type { Account, HostIdentity } from "./identity";
+import type { AuthenticatedSession } from "./session";
 import type { ShellManager } from "./shell";
 import { SHELL_URI } from "./shell";
 import { Enumerations } from "./enumeration";
@@ -23,6 +24,8 @@ const SHELL_ENUM_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
 
 export interface RequestContext {
   account: Account;
+  /** The authenticated session: its scheme and, for CredSSP, the delegated credentials. */
+  session?: AuthenticatedSession;
   clientIp: string;
   /** The listener URL the client used, echoed in a:Address of ResourceCreated. */
   listenerUrl: string;
