@@ -63,10 +63,10 @@ export class AuthenticationError extends WinRMError {
     const target = `${fields.scheme}://${fields.host}:${fields.port}`;
     const offered = fields.offeredSchemes.length > 0 ? fields.offeredSchemes.join(", ") : "none";
     const who = fields.username ? ` for user "${fields.username}"` : "";
-    const status = fields.statusText ? ` (${fields.statusText})` : "";
+    const status = fields.statusText ? `; ${fields.statusText}` : "";
     const message =
       fields.reason === "bad-credentials"
-        ? `${target} rejected the ${fields.authScheme} credentials${who}${status} (HTTP 401 after a complete ${fields.authScheme} exchange); check user name, domain and password`
+        ? `${target} rejected the ${fields.authScheme} credentials${who} (HTTP 401 after a complete ${fields.authScheme} exchange${status}); check user name, domain and password`
         : `${target} does not offer ${fields.authScheme} authentication (offered: ${offered})`;
     super(fields.hint ? `${message}. ${fields.hint}` : message);
     this.reason = fields.reason;

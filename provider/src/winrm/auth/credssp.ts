@@ -209,7 +209,7 @@ export class CredSspAuthenticator implements Authenticator {
       authScheme: "CredSSP",
       username: this.username,
       ntStatus: extra.ntStatus,
-      statusText: extra.ntStatus !== undefined ? ntStatusName(extra.ntStatus) : extra.hint,
+      statusText: extra.ntStatus !== undefined ? `the server answered ${ntStatusName(extra.ntStatus)}` : extra.hint,
       hint: reason === "scheme-not-offered" ? ENABLE_HINT : undefined,
     });
   }
