@@ -171,3 +171,29 @@ export function runPeerScript(
     });
   });
 }
+
+/** A peer script that answers one JSON line per JSON command line (e.g. spnego_acceptor.py). */
+export class LinePeer {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = "";
+
+  constructor(script: string, env: Record<string, string> = {}) {
+    requirePeers();
+    this.proc = spawn(PEERS_PYTHON, [path.join(HERE, script)], { stdio: "pipe", env: peerEnv(env) });
+    this.proc.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  async call(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.proc.stdin.write(JSON.stringify(cmd) + "\n");
+    const next = await this.lines.next();
+    if (next.done) throw new Error(`peer exited: ${this.stderr}`);
+    return JSON.parse(next.value) as Record<string, unknown>;
+  }
+
+  async close(): Promise<void> {
+    this.proc.stdin.end();
+    if (this.proc.exitCode === null) await new Promise<void>((resolve) => this.proc.once("exit", () => resolve()));
+  }
+}
