@@ -5,6 +5,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Authenticator, ConnectionAuth } from "./auth";
+import type { AuthenticatedSession } from "./session";
 import type { HostFaults } from "./faults";
 import type { SimState } from "./state";
 import type { WsmanService } from "./wsman-service";
@@ -26,6 +27,8 @@ export interface Listener {
   close(): Promise<void>;
   /** Drop every connection and with it every NTLM security context. */
   dropConnections(): void;
+  /** The authenticated sessions of the open connections (Negotiate and CredSSP). */
+  sessions(): AuthenticatedSession[];
 }
 
 export function parseListenAddress(addr: string): { host: string; port: number } {
@@ -182,6 +185,7 @@ export async function startListener(
   return {
     url: `${kind}://${urlHost}:${bound.port}/wsman`,
     dropConnections,
+    sessions: () => [...sockets].flatMap((s) => connAuth.get(s)?.session ?? []),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

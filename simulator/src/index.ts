@@ -11,6 +11,7 @@ import { ShellManager } from "./shell";
 import { isPowerShellCommand, runPowerShellExe } from "./powershell/exe";
 import { SmbServer, startSmbServer } from "./smb/server";
 import { SimState } from "./state";
+import type { AuthenticatedSession } from "./session";
 import { certDer, certSha256, certThumbprintSha1, generateSelfSigned } from "./tls";
 import { ListenerInfo, WsmanService } from "./wsman-service";
 
@@ -18,6 +19,8 @@ export { SimState, StateError } from "./state";
 export type { Hive, RegType, RegValue } from "./registry";
 export { HostIdentity } from "./identity";
 export { HostDirectory } from "./host-directory";
+export { DelegatedCredentials } from "./session";
+export type { AuthenticatedSession, AuthScheme } from "./session";
 
 export interface StartHostOptions {
   /** FQDN, e.g. "srv01.corp.test". */
@@ -56,6 +59,11 @@ export interface SimHost {
   /** Live state, for out-of-band changes by tests/demo. */
   state: SimState;
   faults: HostFaults;
+  /**
+   * The sessions of the open, connection-authenticated WinRM connections: each one's
+   * account, scheme and, for CredSSP, `delegatedCredentials` (in memory only).
+   */
+  sessions(): AuthenticatedSession[];
   /** The host's smbd when it has shares: its address and log (auth and share-access audit). */
   smb?: Pick<SmbServer, "host" | "port" | "logFile" | "log">;
   /** Closes the listeners, stops smbd and flushes the state. */
@@ -168,6 +176,7 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     state,
     faults,
     smb: smb && { host: smb.host, port: smb.port, logFile: smb.logFile, log: () => smb!.log() },
+    sessions: () => listeners.flatMap((l) => l.sessions()),
     async stop() {
       if (stopped) return;
       stopped = true;
