@@ -10,6 +10,10 @@ import {
   TransportError,
   WinRMError,
   WSManFaultError,
+  CredSspError,
+  CredSspServerKeyError,
+  CredSspStatusError,
+  SpnegoError,
 } from "../provider/src/winrm";
 import { NtlmAuthError, NtlmError, NtlmIntegrityError, NtlmMessageError } from "../provider/src/winrm/ntlm";
 import {
@@ -70,6 +74,49 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     name: "AuthenticationError",
     code: "WINRM_AUTH",
     message: "https://srv01.corp.test:5986 does not offer Basic authentication (offered: none)",
+  },
+  {
+    make: () =>
+      new AuthenticationError({
+        reason: "bad-credentials", offeredSchemes: [], ...endpoint, authScheme: "CredSSP", username: "CORP\\admin",
+        ntStatus: 0xc000006d, statusText: "the server answered STATUS_LOGON_FAILURE (0xC000006D)",
+      }),
+    base: WinRMError,
+    name: "AuthenticationError",
+    code: "WINRM_AUTH",
+    message:
+      'https://srv01.corp.test:5986 rejected the CredSSP credentials for user "CORP\\admin" (HTTP 401 after a complete CredSSP exchange; ' +
+      "the server answered STATUS_LOGON_FAILURE (0xC000006D)); check user name, domain and password",
+  },
+  {
+    make: () => new CredSspError("malformed CredSSP TSRequest: version is missing"),
+    base: WinRMError,
+    name: "CredSspError",
+    code: "WINRM_CREDSSP",
+    message: "malformed CredSSP TSRequest: version is missing",
+  },
+  {
+    make: () => new CredSspServerKeyError(endpoint),
+    base: WinRMError,
+    name: "CredSspServerKeyError",
+    code: "WINRM_CREDSSP_SERVER_KEY",
+    message:
+      "https://srv01.corp.test:5986 did not prove it holds the private key of the CredSSP TLS channel (its pubKeyAuth does not " +
+      "match the public key we saw): a man-in-the-middle is possible. The credentials were NOT sent.",
+  },
+  {
+    make: () => new CredSspStatusError({ ntStatus: 0xc0000192, ...endpoint }),
+    base: WinRMError,
+    name: "CredSspStatusError",
+    code: "WINRM_CREDSSP_STATUS",
+    message: "https://srv01.corp.test:5986 ended CredSSP authentication with STATUS_NETLOGON_NOT_STARTED (0xC0000192)",
+  },
+  {
+    make: () => new SpnegoError("the acceptor rejected every offered mechanism (1.3.6.1.4.1.311.2.2.10)"),
+    base: WinRMError,
+    name: "SpnegoError",
+    code: "WINRM_SPNEGO",
+    message: "the acceptor rejected every offered mechanism (1.3.6.1.4.1.311.2.2.10)",
   },
   {
     make: () => new TransportError({ kind: "tls", ...endpoint, detail: "self-signed certificate", certSubject: "CN=srv01", certSha256: "AB:CD" }),
@@ -279,7 +326,7 @@ describe("error classes", () => {
       expect(owner.get(err.code) ?? err.name).toBe(err.name);
       owner.set(err.code, err.name);
     }
-    expect(owner.size).toBe(26);
+    expect(owner.size).toBe(30);
   });
 
   test("the table has a row for every error class the layers export", () => {

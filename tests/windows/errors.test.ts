@@ -20,6 +20,19 @@ describe("describeFault", () => {
     }
   });
 
+  test("CredSSP: not offered names Service/Auth/CredSSP and CredSSPServer; a refusal names the NTSTATUS; a key mismatch says the password was not sent", () => {
+    const off = describeFault(coded("WINRM_AUTH", { reason: "scheme-not-offered", offeredSchemes: ["Negotiate", "Kerberos"], authScheme: "CredSSP" }), ctx);
+    expect(off).toMatch(/does not offer CredSSP authentication \(it offers: Negotiate, Kerberos\)/);
+    expect(off).toMatch(/Service\/Auth\/CredSSP=true.*CredSSPServer resource/);
+    const bad = describeFault(coded("WINRM_AUTH", { reason: "bad-credentials", offeredSchemes: [], ntStatus: 0xc000006d }), { ...ctx, auth: "credssp" });
+    expect(bad).toMatch(/CredSSP authentication, the host answered NTSTATUS 0xC000006D/);
+    const mitm = describeFault(coded("WINRM_CREDSSP_SERVER_KEY", {}), ctx);
+    expect(mitm).toMatch(/man-in-the-middle is possible, so the password was NOT sent/);
+    expect(describeFault(coded("WINRM_CREDSSP_STATUS", {}, "ended CredSSP authentication with STATUS_NETLOGON_NOT_STARTED"), ctx)).toMatch(
+      /CredSSP authentication failed: ended CredSSP authentication with STATUS_NETLOGON_NOT_STARTED/,
+    );
+  });
+
   test("policy fault 2150858890 says Group Policy and Not Configured", () => {
     const msg = describeFault(coded("WINRM_FAULT", { wsmanCode: 2150858890, faultMessage: "controlled by policies" }), ctx);
     expect(msg).toMatch(/Group Policy/);

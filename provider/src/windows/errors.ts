@@ -116,7 +116,7 @@ export interface FaultContext {
   port?: number;
   /** "http" or "https". */
   scheme?: string;
-  auth?: "basic" | "ntlm";
+  auth?: "basic" | "ntlm" | "credssp";
   /** Strings that must never appear in the message (e.g. the password); replaced by "***". */
   redact?: string[];
 }
@@ -163,18 +163,23 @@ function describeWsmanFault(e: CodedError, ctx: FaultContext): string {
 
 function describeAuth(e: CodedError, ctx: FaultContext): string {
   const offered = Array.isArray(e.offeredSchemes) ? e.offeredSchemes.map(String) : [];
-  const auth = ctx.auth ?? (/basic/i.test(String(e.authScheme ?? "")) ? "basic" : /ntlm|negotiate/i.test(String(e.authScheme ?? "")) ? "ntlm" : undefined);
-  const scheme = auth === "basic" ? "Basic" : auth === "ntlm" ? "NTLM (Negotiate)" : "the chosen";
+  const named = String(e.authScheme ?? "");
+  const auth =
+    ctx.auth ?? (/credssp/i.test(named) ? "credssp" : /basic/i.test(named) ? "basic" : /ntlm|negotiate/i.test(named) ? "ntlm" : undefined);
+  const scheme = auth === "basic" ? "Basic" : auth === "ntlm" ? "NTLM (Negotiate)" : auth === "credssp" ? "CredSSP" : "the chosen";
   if (e.reason === "scheme-not-offered") {
     const offeredText = offered.length > 0 ? offered.join(", ") : "none";
     const enable =
       auth === "basic"
         ? `Basic needs Service/Auth/Basic=true on the host (winrm set winrm/config/service/auth @{Basic="true"}), and over HTTP also Service/AllowUnencrypted=true`
-        : `NTLM needs Service/Auth/Negotiate=true on the host (winrm set winrm/config/service/auth @{Negotiate="true"})`;
+        : auth === "credssp"
+          ? `CredSSP needs Service/Auth/CredSSP=true on the host (a CredSSPServer resource, or Enable-WSManCredSSP -Role Server)`
+          : `NTLM needs Service/Auth/Negotiate=true on the host (winrm set winrm/config/service/auth @{Negotiate="true"})`;
     return `${ctx.host} does not offer ${scheme} authentication (it offers: ${offeredText}). ${enable}, or choose a scheme it offers with connection.auth.`;
   }
+  const status = typeof e.ntStatus === "number" ? `, the host answered NTSTATUS ${hex(e.ntStatus)}` : "";
   return (
-    `${ctx.host} rejected the credentials (${scheme} authentication): bad user name or password. ` +
+    `${ctx.host} rejected the credentials (${scheme} authentication${status}): bad user name or password. ` +
     `Check connection.user (a domain account as "CORP\\admin", a local account as "admin") and connection.password.`
   );
 }
@@ -239,6 +244,16 @@ export function describeFault(err: unknown, ctx: FaultContext): string {
         reason = `${phase} ${ep.host}:${ep.port} (${ep.scheme})${after}; check that the host is up and reachable (firewall for TCP 5985/5986), or raise connection.timeoutSeconds.`;
         break;
       }
+      case "WINRM_CREDSSP_SERVER_KEY":
+        reason =
+          `the host did not prove it holds the key of the CredSSP TLS channel: a man-in-the-middle is possible, so the password was NOT sent. ` +
+          `Check that connection.host reaches the machine you mean (DNS, proxies, TLS-inspecting middleboxes).`;
+        break;
+      case "WINRM_CREDSSP_STATUS":
+      case "WINRM_CREDSSP":
+      case "WINRM_SPNEGO":
+        reason = `CredSSP authentication failed: ${String(e.message)}`;
+        break;
       case "WINRM_CONFIG":
         reason = `invalid connection settings: ${String(e.message)}`;
         break;

@@ -16,3 +16,5 @@ export {
   ConfigurationError,
 } from "./errors";
 export type { Scheme, AuthFailureReason, TransportErrorKind } from "./errors";
+export { CredSspError, CredSspServerKeyError, CredSspStatusError } from "./credssp/errors";
+export { SpnegoError } from "./gss/errors";
