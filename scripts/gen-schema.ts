@@ -44,7 +44,7 @@ interface PulumiProperty {
 const PKG = "credssp";
 const CONNECTION_TOKEN = `${PKG}:index:Connection`;
 const ENUM_TOKENS: Record<string, string> = {
-  "ntlm,basic": `${PKG}:index:AuthScheme`,
+  "ntlm,basic,credssp": `${PKG}:index:AuthScheme`,
   "forceUpdatedClients,mitigated,vulnerable": `${PKG}:index:EncryptionOracleLevel`,
 };
 
@@ -124,11 +124,17 @@ export function buildSchema(): Record<string, unknown> {
         properties: connectionProperties,
         required: (conn.required ?? []).sort(),
       },
-      [ENUM_TOKENS["ntlm,basic"]]: {
+      [ENUM_TOKENS["ntlm,basic,credssp"]]: {
         type: "string",
         enum: [
           { value: "ntlm", description: "NTLMv2 through Negotiate; message encryption over HTTP, channel binding over HTTPS." },
           { value: "basic", description: "Basic; only over HTTPS unless allowUnencrypted is set." },
+          {
+            value: "credssp",
+            description:
+              "CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; " +
+              "message encryption over HTTP. The host must have Service/Auth/CredSSP=true.",
+          },
         ],
       },
       [ENUM_TOKENS["forceUpdatedClients,mitigated,vulnerable"]]: {

@@ -18,12 +18,20 @@ describe("check", () => {
     expect(d.inputs).toMatchObject({ connection: { port: 5986 }, concatenateDefaults: true, exclusive: false });
   });
 
+  it("accepts auth \"credssp\" over HTTP (it encrypts) and HTTPS", async () => {
+    for (const https of [false, true]) {
+      const r = await credSSPServerProvider.check({}, { connection: { ...conn, auth: "credssp", https } });
+      expect(r.failures).toBeUndefined();
+      expect(r.inputs).toMatchObject({ connection: { auth: "credssp", https } });
+    }
+  });
+
   it.each([
     ["host with a space", credSSPServerProvider, { connection: { ...conn, host: "bad host" } }, "connection.host", /not a valid host/],
     ["port 0", credSSPServerProvider, { connection: { ...conn, port: 0 } }, "connection.port", /1-65535/],
     ["port 65536", credSSPServerProvider, { connection: { ...conn, port: 65536 } }, "connection.port", /1-65535/],
     ["basic over http", credSSPServerProvider, { connection: { ...conn, auth: "basic" } }, "connection.auth", /clear text/],
-    ["unknown auth", credSSPServerProvider, { connection: { ...conn, auth: "kerberos" } }, "connection.auth", /ntlm|basic/],
+    ["unknown auth", credSSPServerProvider, { connection: { ...conn, auth: "digest" } }, "connection.auth", /"ntlm"\|"basic"\|"credssp"/],
     ["bad fingerprint", credSSPServerProvider, { connection: { ...conn, certFingerprint: "abc" } }, "connection.certFingerprint", /SHA-256/],
     ["unknown field", credSSPServerProvider, { connection: { ...conn, hots: "x" } }, "connection", /hots/],
     ["empty list", credSSPClientProvider, { connection: conn, delegateComputers: [] }, "delegateComputers", /empty/],

@@ -11,8 +11,8 @@ export interface ConnectionArgs {
   port?: pulumi.Input<number>;
   /** Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. */
   https?: pulumi.Input<boolean>;
-  /** Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). */
-  auth?: pulumi.Input<"ntlm" | "basic">;
+  /** Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). */
+  auth?: pulumi.Input<"ntlm" | "basic" | "credssp">;
   /** An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. */
   user: pulumi.Input<string>;
   /** The account's password. Always stored as a secret. */

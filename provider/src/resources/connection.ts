@@ -25,9 +25,13 @@ export const connectionSchema = z
       .optional()
       .describe("Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given."),
     auth: z
-      .enum(["ntlm", "basic"])
+      .enum(["ntlm", "basic", "credssp"])
       .optional()
-      .describe('Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`).'),
+      .describe(
+        'Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), ' +
+          'or `"credssp"` (NTLM inside a TLS channel bound to the host\'s key, then the password is delegated to the host; ' +
+          "messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true).",
+      ),
     user: z
       .string()
       .min(1, "user is required, e.g. \"CORP\\\\admin\" or \"admin\"")
