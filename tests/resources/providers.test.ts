@@ -49,6 +49,20 @@ describe("providers against a simulated host", () => {
     expect(await oob(host).config("service/auth", "CredSSP")).toBe("false");
   });
 
+  it("over connection.auth \"credssp\": a sentence naming Service/Auth/CredSSP while the host refuses it, then it works", async () => {
+    const connection = { ...host.connection, auth: "credssp" };
+    const inputs = await checked<any>(credSSPClientProvider, { connection, delegateComputers: ["srv01.corp.test"] });
+    await expect(credSSPClientProvider.create(inputs)).rejects.toThrow(
+      /does not offer CredSSP authentication \(it offers: Negotiate, Kerberos\)\. CredSSP needs Service\/Auth\/CredSSP=true/,
+    );
+    await oob(host).setConfig("service/auth", "CredSSP", "true");
+    const created = await credSSPClientProvider.create(inputs);
+    expect(created.outs.lastApplied).toContain("Client/Auth/CredSSP: false -> true");
+    expect(await oob(host).config("client/auth", "CredSSP")).toBe("true");
+    await credSSPClientProvider.delete(created.id, created.outs);
+    expect(await oob(host).config("client/auth", "CredSSP")).toBe("false");
+  });
+
   it("two owners of AllowFreshCredentials: each removes only its own, switches restored when the list empties", async () => {
     const before = await liveSnapshot(host);
     const client = await credSSPClientProvider.create(await checked<any>(credSSPClientProvider, { connection: host.connection, delegateComputers: ["srv01.corp.test"] }));
