@@ -9,7 +9,7 @@
 // 2.2.9.1.3); over HTTPS it goes plain inside the outer TLS.
 //
 // A dropped connection (or a 401 mid-session) loses the context: we authenticate again,
-// once, and resend.
+// once, and resend (auth/connection.ts, shared with NTLM).
 
 import type { Socket } from "node:net";
 import { CredSspClient, CredSspKeyMismatch, CredSspServerStatus } from "../credssp/client";
@@ -22,9 +22,8 @@ import { SpnegoClientContext } from "../gss/spnego-client";
 import { NtlmClientContext } from "../ntlm/context";
 import { NtlmError } from "../ntlm/errors";
 import type { HttpResponse, HttpTransport } from "../transport";
-import { SOAP_CONTENT_TYPE } from "../soap";
-import { authenticateHeaders, markPayloadNotSent, offeredSchemes, offers } from "./authenticator";
-import type { Authenticator, PlainReply } from "./authenticator";
+import { authenticateHeaders, offeredSchemes, offers } from "./authenticator";
+import { ConnectionAuthenticator } from "./connection";
 import { splitUsername } from "../ntlm/client";
 
 export interface CredSspAuthOptions {
@@ -44,89 +43,42 @@ interface Context {
   socket: Socket;
 }
 
-export class CredSspAuthenticator implements Authenticator {
+export class CredSspAuthenticator extends ConnectionAuthenticator<Context> {
   readonly scheme = "CredSSP";
-  private context: Context | undefined;
-  /** Handshakes completed, exposed for tests and diagnostics. */
-  handshakes = 0;
   // An ES private field: never shown by util.inspect or JSON.stringify of the client.
   readonly #password: string;
 
   constructor(
-    private readonly transport: HttpTransport,
+    transport: HttpTransport,
     private readonly username: string,
     password: string,
     private readonly options: CredSspAuthOptions = {},
   ) {
+    super(transport);
     this.#password = password;
   }
 
-  private get encrypting(): boolean {
-    return this.transport.endpoint.scheme === "http";
+  protected encrypt(ctx: Context, payload: Buffer): Promise<{ body: Buffer; contentType: string }> {
+    return encryptCredSsp(ctx.credssp, payload);
   }
 
-  async send(payload: Buffer): Promise<PlainReply> {
-    for (let attempt = 0; ; attempt++) {
-      if (!this.context || this.context.socket.destroyed) {
-        try {
-          await this.handshake();
-        } catch (err) {
-          throw markPayloadNotSent(err);
-        }
-      }
-      const ctx = this.context!;
-      let res: HttpResponse;
-      if (this.encrypting) {
-        let sealed: { body: Buffer; contentType: string };
-        try {
-          sealed = await encryptCredSsp(ctx.credssp, payload);
-        } catch (err) {
-          this.drop();
-          throw markPayloadNotSent(new ProtocolError(`cannot encrypt the request: ${(err as Error).message}`, { cause: err }));
-        }
-        res = await this.transport.post({ "Content-Type": sealed.contentType }, sealed.body);
-      } else {
-        res = await this.transport.post({ "Content-Type": SOAP_CONTENT_TYPE }, payload);
-      }
-      if (res.status === 401) {
-        this.drop();
-        if (attempt === 0) continue; // the server forgot the context: authenticate again, once
-        throw this.authError(res, "bad-credentials");
-      }
-      return this.decrypt(ctx, res);
-    }
+  protected decrypt(ctx: Context, body: Buffer): Promise<{ plain: Buffer; innerContentType: string }> {
+    return decryptCredSsp(ctx.credssp, body);
   }
 
-  reset(): void {
-    this.drop();
+  protected isEncrypted(contentType: string | undefined): boolean {
+    return isCredSspEncrypted(contentType);
   }
 
-  private drop(): void {
-    this.context?.credssp.destroy();
-    this.context = undefined;
+  protected refused(res: HttpResponse): AuthenticationError {
+    return this.authError(res, "bad-credentials");
   }
 
-  private async decrypt(ctx: Context, res: HttpResponse): Promise<PlainReply> {
-    const ct = typeof res.headers["content-type"] === "string" ? res.headers["content-type"] : undefined;
-    if (!this.encrypting) return { status: res.status, contentType: ct, body: res.body };
-    if (isCredSspEncrypted(ct)) {
-      try {
-        const { plain, innerContentType } = await decryptCredSsp(ctx.credssp, res.body);
-        return { status: res.status, contentType: innerContentType, body: plain };
-      } catch (err) {
-        this.drop(); // a reply we cannot decrypt leaves the channel unusable
-        throw new ProtocolError(`cannot decrypt the server's reply: ${(err as Error).message}`, { cause: err });
-      }
-    }
-    if (res.body.length === 0) return { status: res.status, contentType: ct, body: res.body };
-    if (res.status >= 200 && res.status < 300) {
-      throw new ProtocolError(`server replied unencrypted (Content-Type ${ct ?? "none"}) to a CredSSP-encrypted request`);
-    }
-    return { status: res.status, contentType: ct, body: res.body };
+  protected override release(ctx: Context): void {
+    ctx.credssp.destroy();
   }
 
-  private async handshake(): Promise<void> {
-    this.drop();
+  protected async handshake(): Promise<Context> {
     const { domain, user } = splitUsername(this.username);
     const password = this.#password;
     const credssp = new CredSspClient({
@@ -148,9 +100,7 @@ export class CredSspAuthenticator implements Authenticator {
         socket = res.socket;
         if (res.status >= 200 && res.status < 300) {
           if (!credssp.complete) throw new ProtocolError(`the server accepted the connection before CredSSP finished (at stage ${credssp.stage})`);
-          this.context = { credssp, socket };
-          this.handshakes++;
-          return;
+          return { credssp, socket };
         }
         if (res.status !== 401) throw this.unexpected(res, `CredSSP ${credssp.stage}`);
         let reply = credSspToken(res);

@@ -14,88 +14,44 @@ import { NtlmClient, channelBindingsHash, unwrapSpnego } from "../ntlm";
 import type { NtlmSession } from "../ntlm";
 import { ENCRYPTED_CONTENT_TYPE, decryptMessage, encryptMessage, isEncryptedContentType } from "../encryption";
 import { AuthenticationError, ProtocolError, TransportError } from "../errors";
-import { SOAP_CONTENT_TYPE } from "../soap";
 import type { HttpResponse, HttpTransport } from "../transport";
-import { authenticateHeaders, markPayloadNotSent, offeredSchemes, offers } from "./authenticator";
-import type { Authenticator, PlainReply } from "./authenticator";
+import { authenticateHeaders, offeredSchemes, offers } from "./authenticator";
+import { ConnectionAuthenticator } from "./connection";
 
 interface Context {
   session: NtlmSession;
   socket: Socket;
 }
 
-export class NtlmAuthenticator implements Authenticator {
+export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
   readonly scheme = "Negotiate";
-  private context: Context | undefined;
-  /** Handshakes completed, exposed for tests and diagnostics. */
-  handshakes = 0;
 
   constructor(
-    private readonly transport: HttpTransport,
+    transport: HttpTransport,
     private readonly username: string,
     password: string,
   ) {
+    super(transport);
     this.#password = password;
   }
   // An ES private field: never shown by util.inspect or JSON.stringify of the client.
   readonly #password: string;
 
-  private get sealing(): boolean {
-    return this.transport.endpoint.scheme === "http";
+  protected async encrypt(ctx: Context, payload: Buffer): Promise<{ body: Buffer; contentType: string }> {
+    // Throws when sealing needs flags the handshake did not negotiate.
+    return { body: encryptMessage(ctx.session, payload), contentType: ENCRYPTED_CONTENT_TYPE };
   }
 
-  async send(payload: Buffer): Promise<PlainReply> {
-    for (let attempt = 0; ; attempt++) {
-      // The server closed the authenticated connection: a new one starts anonymous.
-      if (!this.context || this.context.socket.destroyed) {
-        try {
-          await this.handshake();
-        } catch (err) {
-          throw markPayloadNotSent(err);
-        }
-      }
-      const ctx = this.context!;
-      const res = this.sealing
-        ? await this.transport.post({ "Content-Type": ENCRYPTED_CONTENT_TYPE }, this.seal(ctx.session, payload))
-        : await this.transport.post({ "Content-Type": SOAP_CONTENT_TYPE }, payload);
-      if (res.status === 401) {
-        this.context = undefined;
-        if (attempt === 0) continue; // context lost on the server side: re-authenticate once
-        throw this.authError(res, "bad-credentials");
-      }
-      return this.unseal(ctx.session, res);
-    }
+  protected async decrypt(ctx: Context, body: Buffer): Promise<{ plain: Buffer; innerContentType: string }> {
+    return decryptMessage(ctx.session, body);
   }
 
-  private seal(session: NtlmSession, payload: Buffer): Buffer {
-    try {
-      return encryptMessage(session, payload);
-    } catch (err) {
-      // Sealing needs flags the handshake did not negotiate: this context cannot carry requests.
-      this.context = undefined;
-      throw new ProtocolError(`cannot encrypt the request: ${(err as Error).message}`, { cause: err });
-    }
+  protected isEncrypted(contentType: string | undefined): boolean {
+    return isEncryptedContentType(contentType);
   }
 
-  private unseal(session: NtlmSession, res: HttpResponse): PlainReply {
-    const ct = typeof res.headers["content-type"] === "string" ? res.headers["content-type"] : undefined;
-    if (!this.sealing) return { status: res.status, contentType: ct, body: res.body };
-    if (isEncryptedContentType(ct)) {
-      try {
-        const { plain, innerContentType } = decryptMessage(session, res.body);
-        return { status: res.status, contentType: innerContentType, body: plain };
-      } catch (err) {
-        // A reply we cannot verify is not trusted; the context is unusable from here on.
-        this.context = undefined;
-        throw new ProtocolError(`cannot decrypt the server's reply: ${(err as Error).message}`, { cause: err });
-      }
-    }
-    if (res.body.length === 0) return { status: res.status, contentType: ct, body: res.body };
-    // We sent sealed; a plaintext SOAP body could have been injected by anyone on the path.
-    if (res.status >= 200 && res.status < 300) {
-      throw new ProtocolError(`server replied unencrypted (Content-Type ${ct ?? "none"}) to an encrypted request`);
-    }
-    return { status: res.status, contentType: ct, body: res.body };
+  protected refused(res: HttpResponse): AuthenticationError {
+    return this.authError(res, "bad-credentials");
   }
 
   private authError(res: HttpResponse, reason: "bad-credentials" | "scheme-not-offered"): AuthenticationError {
@@ -109,8 +65,7 @@ export class NtlmAuthenticator implements Authenticator {
     });
   }
 
-  private async handshake(): Promise<void> {
-    this.context = undefined;
+  protected async handshake(): Promise<Context> {
     // NtlmClient splits "DOMAIN\\user" itself (splitUsername).
     const ntlm = new NtlmClient({ username: this.username, password: this.#password });
     const first = await this.transport.post(
@@ -123,7 +78,7 @@ export class NtlmAuthenticator implements Authenticator {
       throw this.authError(first, offers(first, "Negotiate", "NTLM") ? "bad-credentials" : "scheme-not-offered");
     }
     let cbt: Buffer | undefined;
-    if (!this.sealing) {
+    if (!this.encrypting) {
       if (!first.peerCertDer) throw new ProtocolError("HTTPS connection without a server certificate");
       try {
         cbt = channelBindingsHash(first.peerCertDer);
@@ -150,8 +105,7 @@ export class NtlmAuthenticator implements Authenticator {
       // context belongs to a socket that no longer exists.
       throw new ProtocolError("the server closed the connection during the NTLM handshake");
     }
-    this.context = { session: authenticate.session, socket: second.socket };
-    this.handshakes++;
+    return { session: authenticate.session, socket: second.socket };
   }
 
   private unexpected(res: HttpResponse, step: string): TransportError {
@@ -160,10 +114,6 @@ export class NtlmAuthenticator implements Authenticator {
       kind: "http", host, port, scheme, httpStatus: res.status,
       detail: `HTTP ${res.status} in answer to the ${step} step`,
     });
-  }
-
-  reset(): void {
-    this.context = undefined;
   }
 }
 
