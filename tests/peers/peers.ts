@@ -149,16 +149,15 @@ export class CredSspAcceptorPeer {
   }
 }
 
-/** Runs a peer script with the venv's Python; the password goes through the environment, never argv. */
-export function runPeerScript(
-  script: string,
+/** Runs a process to its end, collecting its output; killed after `timeoutMs`. */
+export function collect(
+  command: string,
   args: string[],
-  env: Record<string, string>,
-  timeoutMs = 60_000,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  requirePeers();
   return new Promise((resolve, reject) => {
-    const p = spawn(PEERS_PYTHON, [path.join(HERE, script), ...args], { stdio: ["ignore", "pipe", "pipe"], env: peerEnv(env) });
+    const p = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -170,6 +169,17 @@ export function runPeerScript(
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/** Runs a peer script with the venv's Python; the password goes through the environment, never argv. */
+export function runPeerScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  requirePeers();
+  return collect(PEERS_PYTHON, [path.join(HERE, script), ...args], peerEnv(env), timeoutMs);
 }
 
 /** A peer script that answers one JSON line per JSON command line (e.g. spnego_acceptor.py). */

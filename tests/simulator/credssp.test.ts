@@ -15,6 +15,7 @@ import type { SimHost, StartHostOptions } from "../../simulator/src/index";
 import { credSspSession } from "../winrm/support/credssp-session";
 import { runCredSsp } from "./support/credssp-driver";
 import { post, wwwAuthenticate } from "./support/raw";
+import { caught } from "../support/caught";
 
 const ADMIN = { name: "vagrant", password: "Pa55w.rd-Sim!", admin: true };
 const OTHER = { name: "operator", password: "0ther-Pa55!", admin: true };
@@ -32,15 +33,6 @@ function client(url: string, over: Partial<ConstructorParameters<typeof WinRMCli
     host: "127.0.0.1", port: Number(u.port), https: u.protocol === "https:", insecureSkipVerify: true,
     auth: "credssp", username: ADMIN.name, password: ADMIN.password, timeoutMs: 30_000, ...over,
   });
-}
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("offered only while Service/Auth/CredSSP=true (Windows' default is false)", () => {

@@ -5,6 +5,8 @@
 import { startHost } from "../../simulator/src/index";
 import type { SimHost } from "../../simulator/src/index";
 import { peerVersions, runPeerScript } from "../peers/peers";
+import { parseLines, STANDARD_RESULTS } from "./support/pywinrm-lines";
+import type { PywinrmLine } from "./support/pywinrm-lines";
 
 const ADMIN = { name: "vagrant", password: "Pa55w.rd-Sim!", admin: true };
 const STANDARD: Array<[string, string[]]> = [
@@ -15,37 +17,16 @@ const STANDARD: Array<[string, string[]]> = [
   ["definitely-not-a-command", []],
 ];
 
-interface Line {
-  cmd?: string;
-  stdout?: string;
-  stderr?: string;
-  rc?: number;
-  error?: string;
-  detail?: string;
-}
-
 async function pywinrm(url: string, password: string, commands = STANDARD, encryption = "auto") {
   const r = await runPeerScript("pywinrm_run.py", [url, "credssp", ADMIN.name, encryption], {
     PEER_PASSWORD: password,
     PEER_COMMANDS: JSON.stringify(commands),
   });
-  const lines = r.stdout.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Line);
-  return { ...r, lines };
+  return { ...r, lines: parseLines(r.stdout) };
 }
 
-function expectStandard(lines: Line[]): void {
-  expect(lines).toEqual([
-    { cmd: "hostname", stdout: "srv01\r\n", stderr: "", rc: 0 },
-    { cmd: "whoami", stdout: "srv01\\vagrant\r\n", stderr: "", rc: 0 },
-    { cmd: "cmd /c echo hi", stdout: "hi\r\n", stderr: "", rc: 0 },
-    { cmd: "exit 3", stdout: "", stderr: "", rc: 3 },
-    {
-      cmd: "definitely-not-a-command",
-      stdout: "",
-      stderr: "'definitely-not-a-command' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
-      rc: 1,
-    },
-  ]);
+function expectStandard(lines: PywinrmLine[]): void {
+  expect(lines).toEqual(STANDARD_RESULTS);
 }
 
 test("the referee is pywinrm 0.5.0 with requests-credssp 2.0.0 and pyspnego 0.12.4, as pinned", () => {

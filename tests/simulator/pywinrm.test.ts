@@ -4,49 +4,27 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { startHost, SimHost } from "../../simulator/src/index";
+import { parseLines, STANDARD_RESULTS } from "./support/pywinrm-lines";
+import type { PywinrmLine } from "./support/pywinrm-lines";
 import { PYTHON, runPython } from "./support/raw";
 
 const SCRIPT = path.join(__dirname, "py", "run_cmds.py");
 const ADMIN = { name: "vagrant", password: "Pa55w.rd-Sim!", admin: true };
-
-interface Line {
-  cmd?: string;
-  stdout?: string;
-  stderr?: string;
-  rc?: number;
-  error?: string;
-  detail?: string;
-}
 
 async function pywinrm(endpoint: string, transport: string, user: string, password: string, encryption = "auto") {
   const prev = process.env.SIM_PASSWORD;
   process.env.SIM_PASSWORD = password;
   try {
     const r = await runPython(SCRIPT, [endpoint, transport, user, encryption], 60_000);
-    const lines = r.stdout
-      .split("\n")
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Line);
-    return { ...r, lines };
+    return { ...r, lines: parseLines(r.stdout) };
   } finally {
     if (prev === undefined) delete process.env.SIM_PASSWORD;
     else process.env.SIM_PASSWORD = prev;
   }
 }
 
-function expectStandardResults(lines: Line[]) {
-  expect(lines).toEqual([
-    { cmd: "hostname", stdout: "srv01\r\n", stderr: "", rc: 0 },
-    { cmd: "whoami", stdout: "srv01\\vagrant\r\n", stderr: "", rc: 0 },
-    { cmd: "cmd /c echo hi", stdout: "hi\r\n", stderr: "", rc: 0 },
-    { cmd: "exit 3", stdout: "", stderr: "", rc: 3 },
-    {
-      cmd: "definitely-not-a-command",
-      stdout: "",
-      stderr: "'definitely-not-a-command' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
-      rc: 1,
-    },
-  ]);
+function expectStandardResults(lines: PywinrmLine[]) {
+  expect(lines).toEqual(STANDARD_RESULTS);
 }
 
 test("the referee interpreter is Debian's python with pywinrm", () => {

@@ -13,6 +13,7 @@ import { AuthenticationError, WinRMClient } from "../../provider/src/winrm";
 import { CredSspServerKeyError } from "../../provider/src/winrm/credssp/errors";
 import { CredSspAcceptorPeer } from "../peers/peers";
 import { credSspSession } from "./support/credssp-session";
+import { caught } from "../support/caught";
 
 const PASSWORD = "S3cret!pw-Ümlaut";
 const USERS = [`CORP:alice:${PASSWORD}`];
@@ -20,15 +21,6 @@ const CONFIG = "http://schemas.microsoft.com/wbem/wsman/1/config";
 
 function client(port: number, over: Partial<ConstructorParameters<typeof WinRMClient>[0]> = {}): WinRMClient {
   return new WinRMClient({ host: "127.0.0.1", port, auth: "credssp", username: "CORP\\alice", password: PASSWORD, timeoutMs: 30_000, ...over });
-}
-
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe.each([

@@ -5,10 +5,10 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
 import type { Document, Element } from "@xmldom/xmldom";
+import { collect, peerEnv } from "../../peers/peers";
 import { STDREGPROV_URI, WSMAN_CONFIG_URI } from "../../../provider/src/windows";
 import { SOAP_CONTENT_TYPE } from "../../../provider/src/winrm/soap";
 
@@ -190,30 +190,7 @@ export class RawSession {
 
 export const PYTHON = "/usr/bin/python3";
 
-/** Run a Python script with Debian's pywinrm; resolves with exit code and output. */
+/** Run a Python script with Debian's pywinrm (the peers' environment: MD4 on, no CA override). */
 export function runPython(script: string, args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PYTHONDONTWRITEBYTECODE: "1",
-      NO_PROXY: "*",
-      no_proxy: "*",
-      // ntlm_auth needs MD4, which OpenSSL 3 keeps in its legacy provider.
-      OPENSSL_CONF: path.join(__dirname, "..", "py", "openssl-legacy.cnf"),
-    };
-    // requests lets these override server_cert_validation='ignore' (pywinrm merges env settings).
-    delete env.REQUESTS_CA_BUNDLE;
-    delete env.CURL_CA_BUNDLE;
-    const p = spawn(PYTHON, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => p.kill("SIGKILL"), timeoutMs);
-    p.on("error", reject);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return collect(PYTHON, [script, ...args], peerEnv(), timeoutMs);
 }

@@ -5,7 +5,7 @@
 // it, or a 401 arrives mid-session) the context goes with it: authenticate again,
 // once, and resend.
 import type { Socket } from "node:net";
-import { AuthenticationError, ProtocolError } from "../errors";
+import { AuthenticationError, ProtocolError, TransportError } from "../errors";
 import { SOAP_CONTENT_TYPE } from "../soap";
 import type { HttpResponse, HttpTransport } from "../transport";
 import { markPayloadNotSent } from "./authenticator";
@@ -68,6 +68,15 @@ export abstract class ConnectionAuthenticator<C extends ConnectionContext> imple
 
   reset(): void {
     this.drop();
+  }
+
+  /** An HTTP status a handshake step should never get. */
+  protected unexpected(res: HttpResponse, step: string): TransportError {
+    const { host, port, scheme } = this.transport.endpoint;
+    return new TransportError({
+      kind: "http", host, port, scheme, httpStatus: res.status,
+      detail: `HTTP ${res.status} in answer to the ${step} step`,
+    });
   }
 
   private drop(): void {

@@ -17,7 +17,7 @@ import { decryptCredSsp, encryptCredSsp, isCredSspEncrypted } from "../credssp/e
 import { CredSspServerKeyError, CredSspStatusError } from "../credssp/errors";
 import { isCredentialStatus, ntStatusName } from "../credssp/ntstatus";
 import type { TlsChannelOptions } from "../credssp/tls-channel";
-import { AuthenticationError, ProtocolError, TransportError, WinRMError } from "../errors";
+import { AuthenticationError, ProtocolError, WinRMError } from "../errors";
 import { SpnegoClientContext } from "../gss/spnego-client";
 import { NtlmClientContext } from "../ntlm/context";
 import { NtlmError } from "../ntlm/errors";
@@ -164,13 +164,6 @@ export class CredSspAuthenticator extends ConnectionAuthenticator<Context> {
     });
   }
 
-  private unexpected(res: HttpResponse, step: string): TransportError {
-    const { host, port, scheme } = this.transport.endpoint;
-    return new TransportError({
-      kind: "http", host, port, scheme, httpStatus: res.status,
-      detail: `HTTP ${res.status} in answer to the ${step} step`,
-    });
-  }
 }
 
 /** The token in "WWW-Authenticate: CredSSP <base64>". */

@@ -13,7 +13,7 @@ import type { Socket } from "node:net";
 import { NtlmClient, channelBindingsHash, unwrapSpnego } from "../ntlm";
 import type { NtlmSession } from "../ntlm";
 import { ENCRYPTED_CONTENT_TYPE, decryptMessage, encryptMessage, isEncryptedContentType } from "../encryption";
-import { AuthenticationError, ProtocolError, TransportError } from "../errors";
+import { AuthenticationError, ProtocolError } from "../errors";
 import type { HttpResponse, HttpTransport } from "../transport";
 import { authenticateHeaders, offeredSchemes, offers } from "./authenticator";
 import { ConnectionAuthenticator } from "./connection";
@@ -108,13 +108,6 @@ export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
     return { session: authenticate.session, socket: second.socket };
   }
 
-  private unexpected(res: HttpResponse, step: string): TransportError {
-    const { host, port, scheme } = this.transport.endpoint;
-    return new TransportError({
-      kind: "http", host, port, scheme, httpStatus: res.status,
-      detail: `HTTP ${res.status} in answer to the ${step} step`,
-    });
-  }
 }
 
 /** The NTLMSSP token in "WWW-Authenticate: Negotiate <base64>" (or "NTLM <base64>"). */
