@@ -42,7 +42,7 @@ export function settingsFromConfig(config = new pulumi.Config()): DoubleHopSetti
     user,
     password,
     https,
-    auth: (config.get("auth") as "ntlm" | "basic" | undefined) ?? "ntlm",
+    auth: (config.get("auth") as "ntlm" | "basic" | "credssp" | undefined) ?? "ntlm",
     caCert: config.get("caCert"),
     insecureSkipVerify: config.getBoolean("insecureSkipVerify"),
   };
