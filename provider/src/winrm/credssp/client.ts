@@ -66,6 +66,8 @@ export class CredSspClient {
   private serverKey?: Buffer;
   private serverVersion?: number;
   private nonce?: Buffer;
+  /** The version whose pubKeyAuth rule we proved the key with; the server's proof must follow it too. */
+  private proofVersion = 0;
   // An ES private field: never shown by util.inspect or JSON.stringify of the client.
   readonly #credentials: TSPasswordCreds;
 
@@ -152,6 +154,7 @@ export class CredSspClient {
     }
     // The mechanism's last token goes with our proof of the server's key.
     const version = this.negotiatedVersion!;
+    this.proofVersion = version;
     if (usesBindingHash(version)) this.nonce = (this.opts.random ?? randomBytes)(NONCE_LENGTH);
     const proof = clientPubKeyAuth(this.serverKey!, version, this.nonce);
     this.stageNow = "pubkey";
@@ -175,7 +178,7 @@ export class CredSspClient {
     } catch {
       throw new CredSspKeyMismatch();
     }
-    const want = serverPubKeyAuth(this.serverKey!, this.negotiatedVersion!, this.nonce);
+    const want = serverPubKeyAuth(this.serverKey!, this.proofVersion, this.nonce);
     if (got.length !== want.length || !timingSafeEqual(got, want)) throw new CredSspKeyMismatch();
     const authInfo = this.opts.auth.wrap(passwordCredentials(this.#credentials));
     this.stageNow = "sent";
