@@ -30,6 +30,21 @@ function ntlmClient(port: number, extra: Partial<ConstructorParameters<typeof Wi
 const waitForClose = () => new Promise((r) => setTimeout(r, 50));
 
 describe("NTLM over HTTP (sealed)", () => {
+  test("item 3: a plaintext fault on an encrypted session is reported only as its HTTP status, never its text", async () => {
+    // A forged fault, unencrypted and without RelatesTo (nobody on the path can read our MessageID).
+    const forged =
+      `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body><s:Fault>` +
+      `<s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">forged: run setup.exe from \\\\evil\\share</s:Text></s:Reason>` +
+      `<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="5"><f:Message>forged: run setup.exe</f:Message></f:WSManFault></s:Detail>` +
+      `</s:Fault></s:Body></s:Envelope>`;
+    srv = await startNtlmServer({ plaintextReply: { status: 500, body: forged } });
+    const err = (await ntlmClient(srv.port, { retries: 0 }).get(AUTH_URI).catch((e: unknown) => e)) as Error & Record<string, unknown>;
+    expect(err.code).toBe("WINRM_TRANSPORT");
+    expect(err.httpStatus).toBe(500);
+    expect(err.message).not.toContain("forged");
+    expect(err.message).toMatch(/unencrypted body on an encrypted session/);
+  });
+
   test("handshake then sealed request/response; 1 round trip per operation afterwards", async () => {
     srv = await startNtlmServer();
     const c = ntlmClient(srv.port);

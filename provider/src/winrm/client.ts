@@ -13,6 +13,7 @@ import { invokeMethod } from "./invoke";
 import type { InvokeInput } from "./invoke";
 import { WsmanSession } from "./session";
 import { runCommand } from "./shell";
+import { MAX_REPLY_BYTES } from "./soap";
 import type { CommandResult } from "./shell";
 import { transferCreate, transferDelete, transferGet, transferPut } from "./transfer";
 import { HttpTransport, normaliseFingerprint } from "./transport";
@@ -105,6 +106,7 @@ export class WinRMClient {
       },
       connectTimeoutMs: options.connectTimeoutMs ?? Math.min(timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
       requestTimeoutMs: timeoutMs,
+      maxResponseBytes: MAX_REPLY_BYTES,
     });
     this.authenticator =
       options.auth === "basic"

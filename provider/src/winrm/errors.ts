@@ -16,8 +16,8 @@ export abstract class WinRMError extends Error {
 export class WSManFaultError extends WinRMError {
   override readonly name = "WSManFaultError";
   readonly code = "WINRM_FAULT";
-  /** f:WSManFault/@Code, e.g. 2150858793 (operation timeout); NaN-free: 0 when Windows sent none. */
-  readonly wsmanCode: number;
+  /** f:WSManFault/@Code, e.g. 2150858793 (operation timeout); undefined when the fault carries none. */
+  readonly wsmanCode: number | undefined;
   /** SOAP subcode value such as "w:TimedOut" (prefix as sent). */
   readonly subcode?: string;
   /** f:WSManFault/@Machine. */
@@ -26,10 +26,11 @@ export class WSManFaultError extends WinRMError {
   readonly faultMessage: string;
   /** The WS-Addressing Action of the request that failed. */
   readonly action?: string;
-  constructor(fields: { wsmanCode: number; subcode?: string; machine?: string; faultMessage: string; action?: string }) {
+  constructor(fields: { wsmanCode: number | undefined; subcode?: string; machine?: string; faultMessage: string; action?: string }) {
     const where = fields.machine ? ` on ${fields.machine}` : "";
     const sub = fields.subcode ? ` [${fields.subcode}]` : "";
-    super(`WS-Management fault ${fields.wsmanCode}${sub}${where}: ${fields.faultMessage}`);
+    const code = fields.wsmanCode === undefined ? "with no code" : String(fields.wsmanCode);
+    super(`WS-Management fault ${code}${sub}${where}: ${fields.faultMessage}`);
     this.wsmanCode = fields.wsmanCode;
     this.subcode = fields.subcode;
     this.machine = fields.machine;

@@ -19,7 +19,7 @@ export function parseEnvelope(text: string): ParsedResponse {
   try {
     envelope = parseXml(text).documentElement as unknown as XmlElement;
   } catch (err) {
-    throw new ProtocolError(`response is not XML: ${(err as Error).message}`, { cause: err });
+    throw new ProtocolError(`response is not usable XML: ${(err as Error).message}`, { cause: err });
   }
   if (envelope.localName !== "Envelope" || envelope.namespaceURI !== NS.s) {
     throw new ProtocolError(`response is not a SOAP 1.2 envelope (root element <${envelope.nodeName}>)`);
@@ -54,7 +54,7 @@ export function faultFromElement(fault: XmlElement, requestAction?: string): WSM
     const reasonText = reason ? childElement(reason, NS.s, "Text") : undefined;
     faultMessage = reasonText ? normaliseSpace(textOf(reasonText)) : "(no fault text)";
   }
-  const parsedCode = rawCode !== null && rawCode !== undefined && /^\d+$/.test(rawCode.trim()) ? Number(rawCode.trim()) : 0;
+  const parsedCode = rawCode !== null && rawCode !== undefined && /^\d+$/.test(rawCode.trim()) ? Number(rawCode.trim()) : undefined;
   return new WSManFaultError({
     wsmanCode: parsedCode,
     subcode: subValue ? textOf(subValue).trim() : undefined,
@@ -70,18 +70,20 @@ function normaliseSpace(s: string): string {
 
 /**
  * Parses and validates a response to the request with `messageId`. Throws
- * WSManFaultError for s:Fault, ProtocolError for anything malformed or unrelated.
+ * WSManFaultError for s:Fault, ProtocolError for anything malformed or unrelated
+ * (including a reply, fault or not, without a RelatesTo naming our MessageID).
  */
 export function parseResponse(text: string, messageId: string, requestAction: string): ParsedResponse {
   const parsed = parseEnvelope(text);
   const relatesEl = parsed.header ? childElement(parsed.header, NS.wsa, "RelatesTo") : undefined;
   const relatesTo = relatesEl ? textOf(relatesEl).trim() : undefined;
   const fault = childElement(parsed.body, NS.s, "Fault");
-  // A fault raised before Windows could read our MessageID may carry no RelatesTo;
-  // anything else must name our request.
-  if (relatesTo === undefined ? !fault : relatesTo.toUpperCase() !== messageId.toUpperCase()) {
+  // Every reply must name our request, faults included: a fault that names none could
+  // answer anything (or have been injected), so its text is not reported either.
+  if (relatesTo === undefined || relatesTo.toUpperCase() !== messageId.toUpperCase()) {
     throw new ProtocolError(
-      `response does not belong to our request: RelatesTo is ${relatesTo ?? "missing"}, expected ${messageId}`,
+      `response does not belong to our request: RelatesTo is ${relatesTo ?? "missing"}, expected ${messageId}` +
+        (fault ? " (the reply is a SOAP fault; its text is not shown)" : ""),
     );
   }
   if (fault) throw faultFromElement(fault, requestAction);

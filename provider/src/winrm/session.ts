@@ -106,9 +106,12 @@ export class WsmanSession {
     }
     const { host, port, scheme } = this.endpoint;
     const snippet = text.replace(/\s+/g, " ").trim().slice(0, 200);
+    const shown = reply.bodyWithheld
+      ? " with an unencrypted body on an encrypted session (not shown: it cannot be authenticated)"
+      : snippet ? `: ${snippet}` : " with an empty body";
     throw new TransportError({
       kind: "http", host, port, scheme, httpStatus: reply.status,
-      detail: `HTTP ${reply.status}${snippet ? `: ${snippet}` : " with an empty body"}`,
+      detail: `HTTP ${reply.status}${shown}`,
     });
   }
 }

@@ -24,6 +24,12 @@ export const ACTION = {
 export const ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
 /** The MaxEnvelopeSize Windows' own client sends (150 KiB). */
 export const MAX_ENVELOPE_SIZE = 153600;
+/**
+ * The largest reply body the client reads: Windows keeps a reply within the
+ * MaxEnvelopeSize we advertise, and 4× leaves room for a UTF-16 reply and the
+ * multipart/encrypted framing. Anything larger is hostile or broken.
+ */
+export const MAX_REPLY_BYTES = 4 * MAX_ENVELOPE_SIZE;
 
 /** "uuid:" + upper-case UUID, the form Windows uses for MessageID and SessionId. */
 export function newMessageId(): string {

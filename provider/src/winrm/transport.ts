@@ -4,12 +4,17 @@
 // to the HTTP layer, so no request byte (and no Basic credential) reaches a server
 // whose certificate was rejected. This module makes exactly one attempt per call and
 // reports typed errors; retrying is the caller's decision (it knows idempotency).
+//
+// Whatever the server sends, the client's memory stays bounded: a reply body larger
+// than `maxResponseBytes` (declared or counted as it arrives, chunked or not) and
+// headers larger than MAX_HEADER_BYTES end the exchange with a ProtocolError and
+// destroy the socket, so nothing more is read from it.
 import * as http from "node:http";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { X509Certificate } from "node:crypto";
 import type { Endpoint } from "./endpoint";
-import { TimeoutError, TransportError, WinRMError } from "./errors";
+import { ProtocolError, TimeoutError, TransportError, WinRMError } from "./errors";
 
 export interface TlsSettings {
   /** PEM CA certificate(s) to trust instead of the system store. */
@@ -27,7 +32,12 @@ export interface TransportSettings {
   connectTimeoutMs: number;
   /** Per-request limit: from sending to the last byte of the response. */
   requestTimeoutMs: number;
+  /** Largest reply body accepted, in bytes; a larger one is cut off with a ProtocolError. */
+  maxResponseBytes: number;
 }
+
+/** Response headers larger than this (Node's own default, made explicit) are refused. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -195,6 +205,7 @@ export class HttpTransport {
         path,
         method: "POST",
         agent: this.agent,
+        maxHeaderSize: MAX_HEADER_BYTES,
         headers: { Host: hostHeader, "User-Agent": USER_AGENT, "Content-Length": String(body.length), ...headers },
       });
       const timer = setTimeout(() => {
@@ -206,10 +217,35 @@ export class HttpTransport {
         socket = s;
       });
       req.on("error", fail);
+      const limit = this.settings.maxResponseBytes;
+      const tooLarge = (what: string): void => {
+        fail(
+          new ProtocolError(
+            `${scheme}://${host}:${port} ${what}, larger than ${limit} bytes, this client's limit ` +
+              `(4 × the MaxEnvelopeSize it advertises); the connection was closed`,
+          ),
+        );
+        req.destroy();
+      };
       req.on("response", (res) => {
         gotResponse = true;
+        const declared = Number(res.headers["content-length"]);
+        if (Number.isFinite(declared) && declared > limit) {
+          tooLarge(`announced a reply of ${declared} bytes`);
+          return;
+        }
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let received = 0;
+        res.on("data", (c: Buffer) => {
+          if (finished) return;
+          received += c.length;
+          if (received > limit) {
+            chunks.length = 0;
+            tooLarge("sent a reply");
+            return;
+          }
+          chunks.push(c);
+        });
         res.on("error", fail);
         res.on("aborted", () => fail(new Error("response aborted")));
         res.on("end", () => {
@@ -244,6 +280,17 @@ function classifyError(err: Error & { code?: string }, ep: Endpoint): WinRMError
   const { host, port, scheme } = ep;
   const code = err.code ?? "";
   const detail = code ? `${code}: ${err.message}` : err.message;
+  // Node's HTTP parser refused what the server sent: not a broken connection (which
+  // is worth retrying) but a reply that is not HTTP we accept.
+  if (code === "HPE_HEADER_OVERFLOW") {
+    return new ProtocolError(
+      `${scheme}://${host}:${port} sent HTTP response headers larger than ${MAX_HEADER_BYTES} bytes; the connection was closed`,
+      { cause: err },
+    );
+  }
+  if (code.startsWith("HPE_")) {
+    return new ProtocolError(`${scheme}://${host}:${port} sent an invalid HTTP response (${detail})`, { cause: err });
+  }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
     return new TransportError({ kind: "dns", host, port, scheme, detail, cause: err });
   }

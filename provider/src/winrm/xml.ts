@@ -35,8 +35,65 @@ export function escapeXml(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
-/** Parses XML, throwing the parser's complaint (the caller wraps it as ProtocolError). */
+/**
+ * What a reply may cost to parse. A WS-Management reply within the MaxEnvelopeSize we
+ * advertise is a few hundred elements nested a dozen deep; a DOM node costs about a
+ * kilobyte, so these bounds keep a parse to tens of megabytes and the recursive walks
+ * (elementValue) far from the stack limit, whatever a server sends.
+ */
+export const XML_LIMITS = { maxDepth: 64, maxNodes: 20_000 } as const;
+
+/**
+ * One linear pass over the markup before the DOM is built: refuses a document type
+ * declaration (SOAP 1.2 forbids it; it is how entity expansion attacks start), nesting
+ * deeper than maxDepth and more than maxNodes elements plus attributes. Malformed markup
+ * is left for the parser to report.
+ */
+function checkShape(text: string): void {
+  let depth = 0;
+  let nodes = 0;
+  for (let i = text.indexOf("<"); i >= 0 && i < text.length; i = text.indexOf("<", i + 1)) {
+    const next = text[i + 1];
+    if (next === "/") {
+      depth--;
+      i = text.indexOf(">", i);
+    } else if (next === "?") {
+      i = text.indexOf("?>", i);
+    } else if (text.startsWith("<!--", i)) {
+      i = text.indexOf("-->", i);
+    } else if (text.startsWith("<![CDATA[", i)) {
+      i = text.indexOf("]]>", i);
+    } else if (next === "!") {
+      throw new Error("it contains a document type declaration, which SOAP 1.2 forbids");
+    } else {
+      // A start tag: the element, and one node per attribute (an "=" outside quotes).
+      nodes++;
+      let quote = "";
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        const c = text[j];
+        if (quote) {
+          if (c === quote) quote = "";
+        } else if (c === '"' || c === "'") quote = c;
+        else if (c === "=") nodes++;
+        else if (c === ">") break;
+      }
+      if (nodes > XML_LIMITS.maxNodes) {
+        throw new Error(`it has more than ${XML_LIMITS.maxNodes} elements and attributes`);
+      }
+      if (j >= text.length) return; // unterminated tag: the parser says so
+      if (text[j - 1] !== "/" && ++depth > XML_LIMITS.maxDepth) {
+        throw new Error(`it is nested more than ${XML_LIMITS.maxDepth} levels deep`);
+      }
+      i = j;
+    }
+    if (i < 0) return;
+  }
+}
+
+/** Parses XML, throwing the parser's complaint or the limit it broke (the caller wraps it as ProtocolError). */
 export function parseXml(text: string): XmlDocument {
+  checkShape(text);
   const problems: string[] = [];
   const doc = new DOMParser({
     onError: (level, message) => {

@@ -37,7 +37,14 @@ interface ConnState {
   session?: NtlmSession;
 }
 
-export async function startNtlmServer(opts: { tls?: { key: string; cert: string }; expectedChannelBindingsHash?: Buffer } = {}): Promise<NtlmTestServer> {
+export interface NtlmTestServerOptions {
+  tls?: { key: string; cert: string };
+  expectedChannelBindingsHash?: Buffer;
+  /** Answer every authenticated message with this unencrypted reply (a man in the middle's forgery). */
+  plaintextReply?: { status: number; body: string };
+}
+
+export async function startNtlmServer(opts: NtlmTestServerOptions = {}): Promise<NtlmTestServer> {
   const sealing = !opts.tls;
   const conns = new WeakMap<Socket, ConnState>();
   const sockets = new Set<Socket>();
@@ -98,6 +105,12 @@ export async function startNtlmServer(opts: { tls?: { key: string; cert: string 
       }
       counts.message++;
       rawBodies.push(body);
+      if (opts.plaintextReply) {
+        const forged = Buffer.from(opts.plaintextReply.body, "utf8");
+        res.writeHead(opts.plaintextReply.status, { "Content-Type": SOAP_CONTENT_TYPE, "Content-Length": String(forged.length) });
+        res.end(forged);
+        return;
+      }
       let soap: string;
       if (sealing) {
         if (!isEncryptedContentType(req.headers["content-type"])) {

@@ -9,6 +9,12 @@ export interface PlainReply {
   status: number;
   contentType: string | undefined;
   body: Buffer;
+  /**
+   * Set when the reply came unencrypted on a session whose messages are sealed: its
+   * body could come from anyone on the path, so it was dropped and only the status is
+   * reported.
+   */
+  bodyWithheld?: true;
 }
 
 export interface Authenticator {

@@ -114,6 +114,7 @@ export abstract class ConnectionAuthenticator<C extends ConnectionContext> imple
     if (res.status >= 200 && res.status < 300) {
       throw new ProtocolError(`server replied unencrypted (Content-Type ${ct ?? "none"}) to an encrypted request`);
     }
-    return { status: res.status, contentType: ct, body: res.body };
+    // An error status is still worth reporting, but never the unauthenticated text with it.
+    return { status: res.status, contentType: undefined, body: Buffer.alloc(0), bodyWithheld: true };
   }
 }

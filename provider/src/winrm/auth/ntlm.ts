@@ -73,10 +73,10 @@ export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
       Buffer.alloc(0),
     );
     if (first.status !== 401) throw this.unexpected(first, "NTLM negotiate");
+    // No credential has been sent yet, so nothing here is "wrong credentials": either the
+    // scheme is not offered, or the server's answer to our NEGOTIATE is unusable.
+    if (!offers(first, "Negotiate", "NTLM")) throw this.authError(first, "scheme-not-offered");
     const challenge = challengeToken(first);
-    if (!challenge) {
-      throw this.authError(first, offers(first, "Negotiate", "NTLM") ? "bad-credentials" : "scheme-not-offered");
-    }
     let cbt: Buffer | undefined;
     if (!this.encrypting) {
       if (!first.peerCertDer) throw new ProtocolError("HTTPS connection without a server certificate");
@@ -110,13 +110,20 @@ export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
 
 }
 
-/** The NTLMSSP token in "WWW-Authenticate: Negotiate <base64>" (or "NTLM <base64>"). */
-function challengeToken(res: HttpResponse): Buffer | undefined {
+/**
+ * The NTLMSSP token in "WWW-Authenticate: Negotiate <base64>" (or "NTLM <base64>"), the
+ * answer to our NEGOTIATE. A missing or undecodable token is a ProtocolError.
+ */
+function challengeToken(res: HttpResponse): Buffer {
   for (const value of authenticateHeaders(res)) {
     for (const part of value.split(",")) {
-      const m = /^\s*(?:Negotiate|NTLM)\s+([A-Za-z0-9+/=]+)\s*$/i.exec(part);
-      if (m) return Buffer.from(m[1], "base64");
+      const m = /^\s*(?:Negotiate|NTLM)\s+(\S+)\s*$/i.exec(part);
+      if (!m) continue;
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(m[1])) {
+        throw new ProtocolError("the server answered the NTLM NEGOTIATE with an NTLM challenge that is not base64");
+      }
+      return Buffer.from(m[1], "base64");
     }
   }
-  return undefined;
+  throw new ProtocolError("the server answered the NTLM NEGOTIATE with a 401 that carries no NTLM challenge");
 }

@@ -1,0 +1,162 @@
+// What a hostile (or broken) server can make the client do, issue 10 items 1, 3, 4 and
+// 5: every attack ends in a typed error, quickly, with the socket closed, and nothing
+// the server says is believed where the protocol does not vouch for it.
+import { ProtocolError, TransportError, WinRMClient, WSManFaultError } from "../../provider/src/winrm";
+import type { WinRMClientOptions } from "../../provider/src/winrm";
+import { describeFault } from "../../provider/src/windows";
+import {
+  httpResponse, replyEnvelope, startHostileServer, streamEndlessChunks, streamRepeated,
+} from "./support/hostile-server";
+import type { HostileAnswer, HostileServer } from "./support/hostile-server";
+
+const AUTH_URI = "http://schemas.microsoft.com/wbem/wsman/1/config/service/auth";
+const SOAP = "application/soap+xml;charset=UTF-8";
+const servers: HostileServer[] = [];
+const clients: WinRMClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function hostile(answer: HostileAnswer): Promise<HostileServer> {
+  const s = await startHostileServer(answer);
+  servers.push(s);
+  return s;
+}
+
+function client(port: number, extra: Partial<WinRMClientOptions> = {}): WinRMClient {
+  const c = new WinRMClient({
+    host: "127.0.0.1", port, auth: "basic", allowUnencrypted: true, username: "u", password: "p", timeoutMs: 20_000, retries: 0, ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+async function failure(p: Promise<unknown>): Promise<any> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected the operation to fail");
+}
+
+describe("item 1: reply size", () => {
+  test("a 50 MB reply of small XML elements ends in WINRM_PROTOCOL naming the limit; the client stops reading", async () => {
+    const total = 50 * 1024 * 1024;
+    const s = await hostile((req, socket) => {
+      const head = replyEnvelope("<r>", req.messageId).replace("</s:Body></s:Envelope>", "");
+      void streamRepeated(socket, `HTTP/1.1 200 OK\r\nContent-Type: ${SOAP}\r\nContent-Length: ${total}\r\n\r\n${head}`, "<a/>", total - head.length);
+    });
+    const started = Date.now();
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.code).toBe("WINRM_PROTOCOL");
+    expect(err.message).toMatch(/614400 bytes/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.bytesSent).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  test("an endless chunked body is cut off at the limit with WINRM_PROTOCOL, and the connection is closed", async () => {
+    let served: Promise<number> | undefined;
+    const s = await hostile((_req, socket) => {
+      served = streamEndlessChunks(socket, `HTTP/1.1 200 OK\r\nContent-Type: ${SOAP}\r\nTransfer-Encoding: chunked\r\n\r\n`, "<a/>");
+    });
+    const started = Date.now();
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/larger than 614400 bytes/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The server sees its connection closed: it stops writing.
+    const written = await served!;
+    expect(written).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  test("a reply under the byte limit made of 30,000 empty elements is refused before it is parsed", async () => {
+    const s = await hostile((req, socket) => {
+      socket.end(httpResponse(200, replyEnvelope(`<r>${"<a/>".repeat(30_000)}</r>`, req.messageId), { "Content-Type": SOAP }));
+    });
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/more than 20000 elements and attributes/);
+  });
+});
+
+describe("item 4: deep XML", () => {
+  test("a reply nested 5,000 levels deep is a typed WINRM_PROTOCOL error, not a RangeError", async () => {
+    const s = await hostile((req, socket) => {
+      const deep = "<a>".repeat(5000) + "</a>".repeat(5000);
+      socket.end(httpResponse(200, replyEnvelope(deep, req.messageId), { "Content-Type": SOAP }));
+    });
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/nested more than 64 levels/);
+  });
+
+  test("a document type declaration (forbidden in SOAP 1.2) is refused", async () => {
+    const s = await hostile((req, socket) => {
+      const xml = `<!DOCTYPE s:Envelope [<!ENTITY x "x">]>${replyEnvelope("<r>&x;</r>", req.messageId)}`;
+      socket.end(httpResponse(200, xml, { "Content-Type": SOAP }));
+    });
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/document type declaration/);
+  });
+});
+
+describe("item 3: replies must name our request", () => {
+  const fault =
+    `<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">Access is denied.</s:Text></s:Reason>` +
+    `<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="5" Machine="x"><f:Message>forged text</f:Message></f:WSManFault></s:Detail></s:Fault>`;
+
+  test.each([200, 500])("a fault without RelatesTo (HTTP %i) is a ProtocolError, not a fault to believe", async (status) => {
+    const s = await hostile((_req, socket) => {
+      socket.end(httpResponse(status, replyEnvelope(fault), { "Content-Type": SOAP }));
+    });
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err).not.toBeInstanceOf(WSManFaultError);
+    expect(err.message).toMatch(/RelatesTo is missing/);
+    expect(err.message).not.toContain("forged text");
+  });
+});
+
+describe("item 5: diagnostics say what happened", () => {
+  test("an unreadable NTLM challenge is a protocol error, not 'wrong credentials'", async () => {
+    const s = await hostile((_req, socket) => {
+      socket.end(httpResponse(401, "", { "WWW-Authenticate": "Negotiate @@not-base64@@" }));
+    });
+    const err = await failure(client(s.port, { auth: "ntlm", allowUnencrypted: undefined }).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/NTLM challenge/);
+    expect(err.message).not.toMatch(/credentials/);
+  });
+
+  test("an HTTP header overflow is a protocol error and is not retried", async () => {
+    const s = await hostile((_req, socket) => {
+      socket.end(`HTTP/1.1 200 OK\r\nX-Junk: ${"j".repeat(64 * 1024)}\r\nContent-Length: 0\r\n\r\n`);
+    });
+    const err = await failure(client(s.port, { retries: 2 }).get(AUTH_URI));
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err).not.toBeInstanceOf(TransportError);
+    expect(err.message).toMatch(/header/i);
+    expect(s.requests).toHaveLength(1);
+  });
+
+  test("a fault without a code reads as 'no code', not 'fault 0 (0x00000000)'", async () => {
+    const noCode =
+      `<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">Something broke.</s:Text></s:Reason></s:Fault>`;
+    const s = await hostile((req, socket) => {
+      socket.end(httpResponse(500, replyEnvelope(noCode, req.messageId), { "Content-Type": SOAP }));
+    });
+    const err = await failure(client(s.port).get(AUTH_URI));
+    expect(err).toBeInstanceOf(WSManFaultError);
+    expect(err.wsmanCode).toBeUndefined();
+    expect(err.message).not.toMatch(/fault 0\b/);
+    const described = describeFault(err, { host: "srv01", setting: "Service/Auth/CredSSP" });
+    expect(described).toContain("with no code");
+    expect(described).not.toContain("0x00000000");
+  });
+});
