@@ -30,6 +30,16 @@ function ntlmClient(port: number, extra: Partial<ConstructorParameters<typeof Wi
 const waitForClose = () => new Promise((r) => setTimeout(r, 50));
 
 describe("NTLM over HTTP (sealed)", () => {
+  test("item 2: a server that strips 128-bit and key exchange from the handshake gets no sealed request", async () => {
+    srv = await startNtlmServer({ stripNegotiateFlags: 0x20000000 | 0x80000000 | 0x40000000 });
+    const err = (await ntlmClient(srv.port).get(AUTH_URI).catch((e: unknown) => e)) as ProtocolError;
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/128-bit/);
+    expect((err.cause as { code?: string }).code).toBe("WINRM_NTLM_INTEGRITY");
+    expect(srv.counts).toMatchObject({ authenticate: 0, message: 0 });
+    expect(srv.rawBodies).toHaveLength(0);
+  });
+
   test("item 3: a plaintext fault on an encrypted session is reported only as its HTTP status, never its text", async () => {
     // A forged fault, unencrypted and without RelatesTo (nobody on the path can read our MessageID).
     const forged =

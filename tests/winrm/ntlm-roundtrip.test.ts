@@ -22,6 +22,23 @@ function handshake(opts: { username?: string; password?: string; domain?: string
 }
 
 describe("NTLM client/server round trip", () => {
+  it.each([
+    ["NEGOTIATE_128, NEGOTIATE_56 and KEY_EXCH", Flag.NEGOTIATE_128 | Flag.NEGOTIATE_56 | Flag.KEY_EXCH],
+    ["NEGOTIATE_128", Flag.NEGOTIATE_128],
+    ["KEY_EXCH", Flag.KEY_EXCH],
+  ])("item 2: a challenge stripped of %s (a downgrade to weak keys) is refused, saying so", (_name, stripped) => {
+    const client = new NtlmClient({ username: "Administrator", password: PASSWORD });
+    const server = new NtlmServer({ identity, lookupPassword: lookup });
+    const negotiate = Buffer.from(client.negotiate());
+    // A man in the middle edits our NEGOTIATE; the server then answers without those flags.
+    negotiate.writeUInt32LE((negotiate.readUInt32LE(12) & ~stripped) >>> 0, 12);
+    const challenge = server.challenge(negotiate);
+    expect(decodeChallenge(challenge).flags & stripped).toBe(0);
+    const err = expectNtlmError(() => client.authenticate(challenge), "WINRM_NTLM_INTEGRITY", [PASSWORD]);
+    expect(err.message).toMatch(/128-bit/);
+    expect(err.message).toMatch(/NTLMMinClientSec/);
+  });
+
   it("negotiates like a Windows client", () => {
     const neg = decodeNegotiate(new NtlmClient({ username: "u", password: "p" }).negotiate());
     for (const f of [

@@ -40,6 +40,8 @@ interface ConnState {
 export interface NtlmTestServerOptions {
   tls?: { key: string; cert: string };
   expectedChannelBindingsHash?: Buffer;
+  /** Clear these flags in the client's NEGOTIATE before the server sees it (a downgrading man in the middle). */
+  stripNegotiateFlags?: number;
   /** Answer every authenticated message with this unencrypted reply (a man in the middle's forgery). */
   plaintextReply?: { status: number; body: string };
 }
@@ -79,7 +81,9 @@ export async function startNtlmServer(opts: NtlmTestServerOptions = {}): Promise
               user.toLowerCase() === NTLM_USER && (domain === "" || domain.toUpperCase() === NTLM_DOMAIN) ? NTLM_PASSWORD : undefined,
             expectedChannelBindingsHash: opts.expectedChannelBindingsHash,
           });
-          unauthorized(state.pending.challenge(ntlm));
+          const negotiate = Buffer.from(ntlm);
+          if (opts.stripNegotiateFlags) negotiate.writeUInt32LE((negotiate.readUInt32LE(12) & ~opts.stripNegotiateFlags) >>> 0, 12);
+          unauthorized(state.pending.challenge(negotiate));
           return;
         }
         counts.authenticate++;

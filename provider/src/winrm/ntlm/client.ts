@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { rc4Once } from "../crypto/rc4";
 import { AV_FLAG_MIC_PRESENT, AvId, CLIENT_NEGOTIATE_FLAGS, Flag } from "./constants";
 import { AvPair, avString, decodeAvPairs, encodeAvPairs, findAv } from "./av-pairs";
-import { NtlmMessageError } from "./errors";
+import { NtlmIntegrityError, NtlmMessageError } from "./errors";
 import {
   buildClientBlob,
   computeMic,
@@ -47,6 +47,26 @@ export function splitUsername(username: string): { domain: string; user: string 
   return { domain: username.slice(0, slash), user: username.slice(slash + 1) };
 }
 
+/**
+ * Every message after the handshake is sealed with keys from this exchange, so a
+ * challenge that drops 128-bit keys (leaving 56 or 40 bits) or key exchange (leaving
+ * keys derived from the password hash alone) is a downgrade. Windows refuses the
+ * first by default (NTLMMinClientSec, "Require 128-bit encryption"); we refuse both,
+ * which every Windows server since Vista offers.
+ */
+function refuseWeakKeys(flags: number): void {
+  const missing = [
+    [Flag.NEGOTIATE_128, "NEGOTIATE_128"],
+    [Flag.KEY_EXCH, "KEY_EXCH"],
+  ].filter(([flag]) => !(flags & (flag as number))).map(([, name]) => name);
+  if (missing.length > 0) {
+    throw new NtlmIntegrityError(
+      `the server's NTLM challenge lacks ${missing.join(" and ")}: refusing to seal messages without 128-bit ` +
+        `keys and key exchange (a downgrade; Windows' default NTLMMinClientSec also requires 128-bit encryption)`,
+    );
+  }
+}
+
 export class NtlmClient {
   private readonly user: string;
   private readonly domain: string;
@@ -78,6 +98,7 @@ export class NtlmClient {
     if (!(challenge.flags & Flag.EXTENDED_SESSIONSECURITY)) {
       throw new NtlmMessageError("server did not offer NTLM extended session security");
     }
+    refuseWeakKeys(challenge.flags);
     // Negotiated flags: what we asked for that the server also set. Character set is
     // whichever the server chose.
     let flags = (CLIENT_NEGOTIATE_FLAGS & challenge.flags) >>> 0;
