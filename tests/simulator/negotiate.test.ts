@@ -98,6 +98,44 @@ test("SPNEGO-wrapped NTLM: sealed requests and responses; the context stays on t
   other.destroy();
 });
 
+test("item 9: a bad sealed message on a connection is refused and the next genuine one is still served", async () => {
+  const client = new NtlmClient({ username: "admin", password: PW });
+  const first = await post(host.httpUrl!, "", { Authorization: `Negotiate ${client.negotiate().toString("base64")}` }, agent);
+  const challenge = Buffer.from(wwwAuthenticate(first)[0].slice("Negotiate ".length), "base64");
+  const { message, session } = client.authenticate(challenge);
+  const done = await post(host.httpUrl!, "", { Authorization: `Negotiate ${message.toString("base64")}` }, agent);
+  expect(done.status).toBe(200);
+  const sealed = (body: Buffer) =>
+    new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const u = new URL(host.httpUrl!);
+      const req = http.request(
+        { method: "POST", hostname: u.hostname, port: u.port, path: u.pathname, headers: { "Content-Type": ENCRYPTED_CONTENT_TYPE }, agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  const one = sealedGet(session);
+  const r1 = await sealed(one.body);
+  expect(r1.status).toBe(200);
+  expect(text(parse(decryptMessage(session, r1.body).plain.toString("utf8")), "RelatesTo")).toBe(one.messageId);
+  // Someone on the path replays the first message, then corrupts a copy of it: both refused...
+  expect((await sealed(one.body)).status).toBe(400);
+  const corrupt = Buffer.from(one.body);
+  corrupt[corrupt.length - 40] ^= 0xff;
+  expect((await sealed(corrupt)).status).toBe(400);
+  // ...and the client's next message on the same connection is still understood.
+  const two = sealedGet(session);
+  const r = await sealed(two.body);
+  expect(r.status).toBe(200);
+  expect(text(parse(decryptMessage(session, r.body).plain.toString("utf8")), "RelatesTo")).toBe(two.messageId);
+});
+
 test("a wrong password fails the NTLM exchange with the 401 scheme list", async () => {
   const client = new NtlmClient({ username: "admin", password: "not-it" });
   const first = await post(host.httpUrl!, "", { Authorization: `Negotiate ${client.negotiate().toString("base64")}` }, agent);

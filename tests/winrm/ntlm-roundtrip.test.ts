@@ -223,6 +223,25 @@ describe("NtlmSession sealing", () => {
     void first;
   });
 
+  it("item 9: a message that fails its check changes nothing; the next genuine one still unseals (both directions)", () => {
+    const { client, server } = sessions();
+    const one = client.wrap(Buffer.from("one"));
+    const two = client.wrap(Buffer.from("two"));
+    const forged = Buffer.from(one.sealed);
+    forged[0] ^= 0x01;
+    expectNtlmError(() => server.unwrap(forged, one.signature), "WINRM_NTLM_INTEGRITY");
+    expectNtlmError(() => server.unwrap(two.sealed, two.signature), "WINRM_NTLM_INTEGRITY"); // out of order
+    expect(server.unwrap(one.sealed, one.signature).toString()).toBe("one");
+    expectNtlmError(() => server.unwrap(one.sealed, one.signature), "WINRM_NTLM_INTEGRITY"); // replayed
+    expect(server.unwrap(two.sealed, two.signature).toString()).toBe("two");
+
+    const reply = server.wrap(Buffer.from("reply"));
+    const badSig = Buffer.from(reply.signature);
+    badSig[6] ^= 0x10;
+    expectNtlmError(() => client.unwrap(reply.sealed, badSig), "WINRM_NTLM_INTEGRITY");
+    expect(client.unwrap(reply.sealed, reply.signature).toString()).toBe("reply");
+  });
+
   it("a message sealed for one direction does not unseal as the other", () => {
     const { client } = sessions();
     const w = client.wrap(Buffer.from("loopback"));

@@ -88,10 +88,11 @@ export function decryptMessage(session: NtlmSession, body: Buffer): { plain: Buf
   const signature = payload.subarray(4, 4 + sigLength);
   const sealed = payload.subarray(4 + sigLength);
 
-  const plain = session.unwrap(Buffer.from(sealed), Buffer.from(signature));
-  if (plain.length !== expectedLength) {
-    throw bad(`OriginalContent Length=${expectedLength} but the message decrypted to ${plain.length} bytes`);
+  // RC4 keeps lengths, so a mismatch is known before touching the session's state.
+  if (sealed.length !== expectedLength) {
+    throw bad(`OriginalContent Length=${expectedLength} but the sealed message is ${sealed.length} bytes`);
   }
+  const plain = session.unwrap(Buffer.from(sealed), Buffer.from(signature));
   return { plain, innerContentType };
 }
 

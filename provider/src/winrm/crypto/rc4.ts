@@ -8,6 +8,15 @@ export class Rc4 {
   private i = 0;
   private j = 0;
 
+  /** An independent copy of the current keystream position (to try a message before committing to it). */
+  clone(): Rc4 {
+    const copy = Object.create(Rc4.prototype) as Rc4;
+    (copy as unknown as { s: Uint8Array }).s = Uint8Array.from(this.s);
+    copy.i = this.i;
+    copy.j = this.j;
+    return copy;
+  }
+
   constructor(key: Buffer) {
     if (key.length === 0 || key.length > 256) throw new RangeError("RC4 key must be 1..256 bytes");
     const s = this.s;

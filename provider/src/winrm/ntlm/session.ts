@@ -13,11 +13,11 @@ import { Direction, hmacMd5, sealKey, signKey } from "./keys";
 export interface NtlmSession {
   /** Seal then sign an outbound message; advances the outbound sequence number. */
   wrap(plain: Buffer): { signature: Buffer; sealed: Buffer };
-  /** Unseal an inbound message and verify its signature (throws NtlmIntegrityError). */
+  /** Unseal an inbound message and verify its signature (throws NtlmIntegrityError, changing no state). */
   unwrap(sealed: Buffer, signature: Buffer): Buffer;
   /** GSS_GetMIC: a signature over a message that is not sealed; advances the outbound sequence number. */
   sign(message: Buffer): Buffer;
-  /** GSS_VerifyMIC of an inbound signature (throws NtlmError NTLM_INTEGRITY); advances the inbound sequence number. */
+  /** GSS_VerifyMIC of an inbound signature (throws NtlmError NTLM_INTEGRITY, changing no state); advances the inbound sequence number. */
   verify(message: Buffer, signature: Buffer): void;
   /**
    * Restarts one direction's RC4 keystream from its sealing key; sequence numbers go on.
@@ -84,15 +84,19 @@ export class NtlmSecuritySession implements NtlmSession {
     }
     this.requireEss();
     const dir = this.inbound;
-    const plain = dir.rc4.update(sealed);
-    const expected = this.signature(dir, plain);
-    const expectedSeq = dir.seqNum;
-    dir.seqNum = (dir.seqNum + 1) >>> 0;
+    // Unseal and check on a copy of the keystream: a message that does not verify (forged,
+    // replayed, corrupted) leaves the direction exactly as it was, so the peer's next
+    // genuine message still unseals. Only a verified message advances RC4 and the sequence.
+    const trial = dir.rc4.clone();
+    const plain = trial.update(sealed);
+    const expected = this.signature(dir, plain, trial);
     if (!timingSafeEqual(expected, signature)) {
       const gotSeq = signature.readUInt32LE(12);
-      const why = gotSeq !== expectedSeq ? ` (sequence number ${gotSeq}, expected ${expectedSeq})` : "";
+      const why = gotSeq !== dir.seqNum ? ` (sequence number ${gotSeq}, expected ${dir.seqNum})` : "";
       throw new NtlmIntegrityError(`message signature does not verify${why}`);
     }
+    dir.rc4 = trial;
+    dir.seqNum = (dir.seqNum + 1) >>> 0;
     return plain;
   }
 
@@ -110,9 +114,12 @@ export class NtlmSecuritySession implements NtlmSession {
     }
     this.requireEss();
     const dir = this.inbound;
-    const expected = this.signature(dir, message);
-    dir.seqNum = (dir.seqNum + 1) >>> 0;
+    // As in unwrap: a signature that does not verify changes no state.
+    const trial = dir.rc4.clone();
+    const expected = this.signature(dir, message, trial);
     if (!timingSafeEqual(expected, signature)) throw new NtlmIntegrityError("message signature (MIC) does not verify");
+    dir.rc4 = trial;
+    dir.seqNum = (dir.seqNum + 1) >>> 0;
   }
 
   resetCipher(direction: "outbound" | "inbound"): void {
@@ -126,11 +133,11 @@ export class NtlmSecuritySession implements NtlmSession {
   }
 
   /** NTLMSSP_MESSAGE_SIGNATURE for ESS: version 1, RC4(HMAC_MD5(SignKey, seq + msg)[0..8]), seq. */
-  private signature(dir: DirectionState, plain: Buffer): Buffer {
+  private signature(dir: DirectionState, plain: Buffer, rc4: Rc4 = dir.rc4): Buffer {
     const seq = Buffer.alloc(4);
     seq.writeUInt32LE(dir.seqNum);
     let checksum = hmacMd5(dir.signKey, seq, plain).subarray(0, 8);
-    if (this.keyExchange) checksum = dir.rc4.update(checksum);
+    if (this.keyExchange) checksum = rc4.update(checksum);
     const out = Buffer.alloc(SIGNATURE_LENGTH);
     out.writeUInt32LE(SIGNATURE_VERSION, 0);
     checksum.copy(out, 4);
