@@ -160,3 +160,56 @@ describe("item 5: diagnostics say what happened", () => {
     expect(described).not.toContain("0x00000000");
   });
 });
+
+describe("item 6: a command has a deadline", () => {
+  const SHELL = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell";
+  const timeoutFault =
+    `<s:Fault><s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:TimedOut</s:Value></s:Subcode></s:Code>` +
+    `<s:Reason><s:Text xml:lang="en-US">The WS-Management service cannot complete the operation within the time specified in OperationTimeout.</s:Text></s:Reason>` +
+    `<s:Detail><f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="2150858793" Machine="x"><f:Message>timed out</f:Message></f:WSManFault></s:Detail></s:Fault>`;
+
+  /** A host whose command never finishes: every Receive ends in the OperationTimeout fault, or in more output. */
+  function neverDone(receive: (messageId: string) => Buffer) {
+    const actions: string[] = [];
+    const answer: HostileAnswer = (req, socket) => {
+      const action = /<(?:\w+:)?Action[^>]*>([^<]+)</.exec(req.body.toString("utf8"))?.[1] ?? "";
+      actions.push(action.slice(action.lastIndexOf("/") + 1));
+      const ok = (body: string) => httpResponse(200, replyEnvelope(body, req.messageId, `${action}Response`), { "Content-Type": SOAP });
+      if (action.endsWith("/Create")) socket.write(ok(`<rsp:Shell xmlns:rsp="${SHELL}"><rsp:ShellId>S-1</rsp:ShellId></rsp:Shell>`));
+      else if (action.endsWith("/Command")) socket.write(ok(`<rsp:CommandResponse xmlns:rsp="${SHELL}"><rsp:CommandId>C-1</rsp:CommandId></rsp:CommandResponse>`));
+      else if (action.endsWith("/Receive")) socket.write(receive(req.messageId));
+      else socket.write(ok(""));
+    };
+    return { actions, answer };
+  }
+
+  test("a host that answers every Receive with the OperationTimeout fault ends in WINRM_TIMEOUT at the deadline; the shell is deleted", async () => {
+    const host = neverDone((id) => httpResponse(500, replyEnvelope(timeoutFault, id), { "Content-Type": SOAP }));
+    const s = await hostile(host.answer);
+    const started = Date.now();
+    const err = await failure(client(s.port, { commandTimeoutMs: 800 }).runCommand("timeout", ["/t", "99999"]));
+    const took = Date.now() - started;
+    expect(err.code).toBe("WINRM_TIMEOUT");
+    expect(err.phase).toBe("command");
+    expect(err.message).toMatch(/800 ms/);
+    expect(took).toBeLessThan(5000);
+    expect(host.actions.filter((a) => a === "Receive").length).toBeGreaterThan(1);
+    expect(host.actions.slice(-2)).toEqual(["Signal", "Delete"]);
+  }, 15_000);
+
+  test("endless output is cut off at 16 MiB with WINRM_PROTOCOL; the shell is deleted", async () => {
+    const chunk = Buffer.alloc(96 * 1024, 0x41).toString("base64");
+    const host = neverDone((id) =>
+      httpResponse(
+        200,
+        replyEnvelope(`<rsp:ReceiveResponse xmlns:rsp="${SHELL}"><rsp:Stream Name="stdout" CommandId="C-1">${chunk}</rsp:Stream></rsp:ReceiveResponse>`, id),
+        { "Content-Type": SOAP },
+      ),
+    );
+    const s = await hostile(host.answer);
+    const err = await failure(client(s.port).runCommand("type", ["endless.txt"]));
+    expect(err.code).toBe("WINRM_PROTOCOL");
+    expect(err.message).toMatch(/16777216 bytes/);
+    expect(host.actions.slice(-2)).toEqual(["Signal", "Delete"]);
+  }, 30_000);
+});

@@ -98,6 +98,18 @@ test("enumerate: WQL filter, then Pull until EndOfSequence", async () => {
   expect(requests[2]).toContain("<wsen:EnumerationContext>ctx-2</wsen:EnumerationContext>");
 });
 
+test("enumerate: an enumeration that never ends is stopped at 50,000 items", async () => {
+  const items = `<p:Win32_Process xmlns:p="x"><p:Name>p</p:Name></p:Win32_Process>`.repeat(2000);
+  answers["http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate"] = (req) =>
+    envelope(req, "http://schemas.xmlsoap.org/ws/2004/09/enumeration/EnumerateResponse",
+      `<n:EnumerateResponse><n:EnumerationContext>ctx</n:EnumerationContext><w:Items>${items}</w:Items></n:EnumerateResponse>`);
+  answers["http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull"] = (req) =>
+    envelope(req, "http://schemas.xmlsoap.org/ws/2004/09/enumeration/PullResponse",
+      `<n:PullResponse><n:EnumerationContext>ctx</n:EnumerationContext><n:Items>${items}</n:Items></n:PullResponse>`);
+  await expect(client.enumerate(CIM)).rejects.toMatchObject({ code: "WINRM_PROTOCOL", message: expect.stringMatching(/more than 50000 items/) });
+  expect(requests.length).toBe(26);
+});
+
 test("put: the partial body is sent as-is with selectors and the reply is returned", async () => {
   answers["http://schemas.xmlsoap.org/ws/2004/09/transfer/Put"] = (req) =>
     envelope(req, "http://schemas.xmlsoap.org/ws/2004/09/transfer/PutResponse",

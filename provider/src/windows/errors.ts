@@ -239,8 +239,12 @@ export function describeFault(err: unknown, ctx: FaultContext): string {
         break;
       case "WINRM_TIMEOUT": {
         const ep = endpoint(e, ctx);
-        const phase = e.phase === "connect" ? "could not connect to" : "no answer from";
         const after = typeof e.timeoutMs === "number" ? ` within ${e.timeoutMs} ms` : " in time";
+        if (e.phase === "command") {
+          reason = `a command on ${ep.host}:${ep.port} (${ep.scheme}) did not finish${after}; its shell was terminated.`;
+          break;
+        }
+        const phase = e.phase === "connect" ? "could not connect to" : "no answer from";
         reason = `${phase} ${ep.host}:${ep.port} (${ep.scheme})${after}; check that the host is up and reachable (firewall for TCP 5985/5986), or raise connection.timeoutSeconds.`;
         break;
       }

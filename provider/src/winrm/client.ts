@@ -12,9 +12,9 @@ import { ConfigurationError } from "./errors";
 import { invokeMethod } from "./invoke";
 import type { InvokeInput } from "./invoke";
 import { WsmanSession } from "./session";
-import { runCommand } from "./shell";
+import { DEFAULT_COMMAND_TIMEOUT_MS, runCommand } from "./shell";
+import type { CommandOptions, CommandResult } from "./shell";
 import { MAX_REPLY_BYTES } from "./soap";
-import type { CommandResult } from "./shell";
 import { transferCreate, transferDelete, transferGet, transferPut } from "./transfer";
 import { HttpTransport, normaliseFingerprint } from "./transport";
 import type { WsmanObject } from "./xml";
@@ -49,6 +49,8 @@ export interface WinRMClientOptions {
   connectTimeoutMs?: number;
   /** Retries after connection-level failures, for idempotent requests (default 2). */
   retries?: number;
+  /** Deadline for runCommand, from shell creation to the command's end (default 10 minutes). */
+  commandTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -79,7 +81,7 @@ function validate(o: WinRMClientOptions): void {
   if (o.certFingerprint !== undefined && !/^[0-9A-F]{64}$/.test(normaliseFingerprint(o.certFingerprint))) {
     throw new ConfigurationError("certFingerprint must be a SHA-256 fingerprint: 64 hex digits, colons optional");
   }
-  for (const [name, v] of [["timeoutMs", o.timeoutMs], ["connectTimeoutMs", o.connectTimeoutMs]] as const) {
+  for (const [name, v] of [["timeoutMs", o.timeoutMs], ["connectTimeoutMs", o.connectTimeoutMs], ["commandTimeoutMs", o.commandTimeoutMs]] as const) {
     if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new ConfigurationError(`${name} must be a positive number`);
   }
   if (o.retries !== undefined && (!Number.isInteger(o.retries) || o.retries < 0)) {
@@ -92,10 +94,12 @@ export class WinRMClient {
   private readonly transport: HttpTransport;
   private readonly authenticator: Authenticator;
   private readonly session: WsmanSession;
+  private readonly commandTimeoutMs: number;
 
   constructor(options: WinRMClientOptions) {
     validate(options);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.endpoint = makeEndpoint(options.host.trim(), options.https ? "https" : "http", options.port);
     this.transport = new HttpTransport(this.endpoint, {
       tls: {
@@ -122,9 +126,13 @@ export class WinRMClient {
     );
   }
 
-  /** Runs a command in a cmd shell; a non-zero exit code is returned, not thrown. */
-  runCommand(command: string, args?: string[]): Promise<CommandResult> {
-    return runCommand(this.session, command, args ?? []);
+  /**
+   * Runs a command in a cmd shell; a non-zero exit code is returned, not thrown. The
+   * command must finish within commandTimeoutMs (or `options.timeoutMs`), else a
+   * TimeoutError with phase "command" is thrown and the shell is terminated.
+   */
+  runCommand(command: string, args?: string[], options?: CommandOptions): Promise<CommandResult> {
+    return runCommand(this.session, command, args ?? [], { timeoutMs: options?.timeoutMs ?? this.commandTimeoutMs });
   }
 
   /** WS-Transfer Get; the root element of the reply as a plain object. */

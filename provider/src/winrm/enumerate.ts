@@ -10,6 +10,8 @@ export const WQL_DIALECT = "http://schemas.microsoft.com/wbem/wsman/1/WQL";
 const MAX_ELEMENTS = 32000;
 /** Guards against a server that never ends the sequence. */
 const MAX_PULLS = 10000;
+/** The most items one enumeration collects (they are all held in memory). */
+export const MAX_ENUMERATED_ITEMS = 50_000;
 
 function itemsOf(response: XmlElement): WsmanObject[] {
   const items = childElement(response, NS.wsman, "Items") ?? childElement(response, NS.wsen, "Items");
@@ -46,6 +48,9 @@ export async function enumerateAll(session: WsmanSession, resourceUri: string, f
     const pr = pulled.payload;
     if (!pr || pr.localName !== "PullResponse") throw new ProtocolError("Pull reply has no PullResponse");
     out.push(...itemsOf(pr));
+    if (out.length > MAX_ENUMERATED_ITEMS) {
+      throw new ProtocolError(`enumeration returned more than ${MAX_ENUMERATED_ITEMS} items; stopped`);
+    }
     end = isEnd(pr);
     context = contextOf(pr);
   }

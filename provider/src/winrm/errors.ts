@@ -122,7 +122,9 @@ export class TransportError extends WinRMError {
   }
 }
 
-/** Connecting or waiting for a response took longer than configured. */
+export type TimeoutPhase = "connect" | "response" | "command";
+
+/** Connecting, waiting for a response, or a whole remote command took longer than configured. */
 export class TimeoutError extends WinRMError {
   override readonly name = "TimeoutError";
   readonly code = "WINRM_TIMEOUT";
@@ -130,9 +132,13 @@ export class TimeoutError extends WinRMError {
   readonly port: number;
   readonly scheme: Scheme;
   readonly timeoutMs: number;
-  readonly phase: "connect" | "response";
-  constructor(fields: { host: string; port: number; scheme: Scheme; timeoutMs: number; phase: "connect" | "response" }) {
-    const what = fields.phase === "connect" ? "connecting to" : "waiting for a response from";
+  readonly phase: TimeoutPhase;
+  constructor(fields: { host: string; port: number; scheme: Scheme; timeoutMs: number; phase: TimeoutPhase }) {
+    const what = {
+      connect: "connecting to",
+      response: "waiting for a response from",
+      command: "waiting for a command to finish on (the shell was terminated)",
+    }[fields.phase];
     super(`timed out after ${fields.timeoutMs} ms ${what} ${fields.scheme}://${fields.host}:${fields.port}`);
     this.host = fields.host;
     this.port = fields.port;

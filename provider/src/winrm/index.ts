@@ -1,7 +1,7 @@
 // The WinRM wire layer's public surface (contract C).
 export { WinRMClient } from "./client";
 export type { WinRMClientOptions } from "./client";
-export type { CommandResult } from "./shell";
+export type { CommandOptions, CommandResult } from "./shell";
 export type { InvokeInput } from "./invoke";
 export type { WsmanObject, WsmanValue } from "./xml";
 /** For the layer above, which writes the XML bodies of WS-Transfer Put. */
@@ -15,6 +15,6 @@ export {
   ProtocolError,
   ConfigurationError,
 } from "./errors";
-export type { Scheme, AuthFailureReason, TransportErrorKind } from "./errors";
+export type { Scheme, AuthFailureReason, TransportErrorKind, TimeoutPhase } from "./errors";
 export { CredSspError, CredSspServerKeyError, CredSspStatusError } from "./credssp/errors";
 export { SpnegoError } from "./gss/errors";

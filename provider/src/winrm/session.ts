@@ -36,7 +36,7 @@ export class WsmanSession {
   requestCount = 0;
 
   constructor(
-    private readonly endpoint: Endpoint,
+    readonly endpoint: Endpoint,
     private readonly auth: Authenticator,
     private readonly retry: RetryPolicy,
     /** wsman:OperationTimeout in seconds; kept below the HTTP timeout so Windows answers first. */

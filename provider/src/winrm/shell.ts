@@ -2,7 +2,12 @@
 // "winrs" protocol): Create shell → Command → Receive until CommandState Done →
 // Signal terminate → Delete shell. The shell is always deleted, even on failure, so a
 // failed command never leaks a shell on the host (Windows limits shells per user).
-import { ProtocolError, WSManFaultError } from "./errors";
+//
+// A command has a deadline (checked before every Receive; one Receive in flight can
+// overrun it by at most the OperationTimeout) and a bound on the output it may
+// collect, so a host that never reports Done, or never stops writing, ends in a typed
+// error instead of looping or filling memory.
+import { ProtocolError, TimeoutError, WSManFaultError } from "./errors";
 import type { WsmanSession } from "./session";
 import { ACTION } from "./soap";
 import { NS, attr, descendants, escapeXml, textOf } from "./xml";
@@ -12,8 +17,15 @@ const SIGNAL_TERMINATE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shel
 const STATE_DONE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done";
 /** "The WS-Management service cannot complete the operation within the time specified in OperationTimeout." */
 export const FAULT_OPERATION_TIMEOUT = 2150858793;
-/** Guards against a host that never reports Done while also never timing out. */
-const MAX_RECEIVES = 100000;
+/** How long a command may run before the client gives up on it, unless told otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10 * 60_000;
+/** The most stdout + stderr a command may produce (decoded bytes). */
+export const MAX_COMMAND_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+export interface CommandOptions {
+  /** Deadline for the whole command, from Create to Done (default DEFAULT_COMMAND_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
 
 export interface CommandResult {
   stdout: string;
@@ -54,10 +66,12 @@ async function startCommand(session: WsmanSession, shellId: string, command: str
   return textOf(idEl).trim();
 }
 
-/** Collects output until Done. Streams arrive interleaved and in chunks of base64. */
-async function receiveAll(session: WsmanSession, shellId: string, commandId: string): Promise<CommandResult> {
+/** Collects output until Done, or until the deadline. Streams arrive interleaved and in chunks of base64. */
+async function receiveAll(session: WsmanSession, shellId: string, commandId: string, deadline: Deadline): Promise<CommandResult> {
   const chunks: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
-  for (let i = 0; i < MAX_RECEIVES; i++) {
+  let collected = 0;
+  for (;;) {
+    deadline.check();
     let res;
     try {
       res = await session.request({
@@ -76,7 +90,14 @@ async function receiveAll(session: WsmanSession, shellId: string, commandId: str
     for (const stream of descendants(res.body, NS.rsp, "Stream")) {
       const name = attr(stream, "Name");
       const text = textOf(stream).trim();
-      if ((name === "stdout" || name === "stderr") && text) chunks[name].push(Buffer.from(text, "base64"));
+      if ((name === "stdout" || name === "stderr") && text) {
+        const bytes = Buffer.from(text, "base64");
+        collected += bytes.length;
+        if (collected > MAX_COMMAND_OUTPUT_BYTES) {
+          throw new ProtocolError(`command ${commandId} produced more than ${MAX_COMMAND_OUTPUT_BYTES} bytes of output; it was stopped`);
+        }
+        chunks[name].push(bytes);
+      }
     }
     const state = descendants(res.body, NS.rsp, "CommandState")[0];
     if (state && attr(state, "State") === STATE_DONE) {
@@ -90,7 +111,22 @@ async function receiveAll(session: WsmanSession, shellId: string, commandId: str
       };
     }
   }
-  throw new ProtocolError(`command ${commandId} did not finish after ${MAX_RECEIVES} Receive requests`);
+}
+
+/** The point in time a command must be done by. */
+class Deadline {
+  private readonly at: number;
+  constructor(
+    private readonly session: WsmanSession,
+    private readonly timeoutMs: number,
+  ) {
+    this.at = Date.now() + timeoutMs;
+  }
+  check(): void {
+    if (Date.now() < this.at) return;
+    const { host, port, scheme } = this.session.endpoint;
+    throw new TimeoutError({ host, port, scheme, timeoutMs: this.timeoutMs, phase: "command" });
+  }
 }
 
 async function signalTerminate(session: WsmanSession, shellId: string, commandId: string): Promise<void> {
@@ -109,15 +145,22 @@ async function deleteShell(session: WsmanSession, shellId: string): Promise<void
 
 /**
  * Runs `command args...` and returns its decoded output and exit code. A non-zero
- * exit code is a result, not an error; faults and transport failures throw. Cleanup
+ * exit code is a result, not an error; faults, transport failures, the deadline
+ * (TimeoutError, phase "command") and too much output (ProtocolError) throw. Cleanup
  * failures never mask the command's own outcome.
  */
-export async function runCommand(session: WsmanSession, command: string, args: string[] = []): Promise<CommandResult> {
+export async function runCommand(
+  session: WsmanSession,
+  command: string,
+  args: string[] = [],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
+  const deadline = new Deadline(session, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
   const shellId = await createShell(session);
   try {
     const commandId = await startCommand(session, shellId, command, args);
     try {
-      return await receiveAll(session, shellId, commandId);
+      return await receiveAll(session, shellId, commandId, deadline);
     } finally {
       await signalTerminate(session, shellId, commandId).catch(() => undefined);
     }
