@@ -1,5 +1,13 @@
 // The HTTP and HTTPS listeners at /wsman: fault injection, authentication, message
 // encryption, then the WS-Management service.
+//
+// Hardened the way a production server is: the authentication decision is made from the
+// headers (and the connection's security context) before any body is read; an
+// unauthenticated body is never buffered; an authenticated one is read only up to
+// MaxEnvelopeSizekb and a larger one gets HTTP 413 — what Windows answers (the Windows
+// client reports it as "the request size exceeded the configured MaxEnvelopeSize
+// quota") — and a closed connection; and connections are capped in number and must
+// deliver their headers and request promptly (ListenerLimits).
 
 import * as http from "node:http";
 import * as https from "node:https";
@@ -11,7 +19,20 @@ import type { SimState } from "./state";
 import type { WsmanService } from "./wsman-service";
 
 const SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
-const MAX_BODY = 16 * 1024 * 1024;
+/** Room for the multipart/encrypted framing around a sealed envelope of the maximum size. */
+const FRAMING_BYTES = 1024;
+
+/** Connection-level limits of a listener. */
+export interface ListenerLimits {
+  /** Open connections at once; more are closed as they arrive. */
+  maxConnections: number;
+  /** A request's headers must arrive within this time. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this time. */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ListenerLimits = { maxConnections: 128, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
 
 export interface ListenerDeps {
   auth: Authenticator;
@@ -37,22 +58,34 @@ export function parseListenAddress(addr: string): { host: string; port: number }
   return { host: m[1], port: Number(m[2]) };
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** The body, or undefined as soon as it grows past `limit` (the rest is then discarded unread). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on("data", (c: Buffer) => {
+      if (over) return;
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error("request body too large"));
-        req.destroy();
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        resolve(undefined);
         return;
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () => {
+      if (!over) resolve(Buffer.concat(chunks));
+    });
     req.on("error", reject);
   });
+}
+
+/** True when the request may carry more body than we are willing to discard on a kept-alive connection. */
+function bodyMayBeLarge(req: http.IncomingMessage, limit: number): boolean {
+  const declared = req.headers["content-length"];
+  return declared === undefined ? req.headers["transfer-encoding"] !== undefined : Number(declared) > limit;
 }
 
 export async function startListener(
@@ -60,6 +93,7 @@ export async function startListener(
   address: string,
   deps: ListenerDeps,
   tls?: { certPem: string; keyPem: string },
+  limits: ListenerLimits = DEFAULT_LIMITS,
 ): Promise<Listener> {
   const { host, port } = parseListenAddress(address);
   const sockets = new Set<Socket>();
@@ -86,6 +120,21 @@ export async function startListener(
     res.end(body);
   };
 
+  /** Answers without reading the body; closes the connection when that body could be large. */
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse, status: number, headers: Record<string, string | string[]>) => {
+    if (bodyMayBeLarge(req, envelopeLimit())) res.setHeader("Connection", "close");
+    send(res, status, headers);
+  };
+
+  /** MaxEnvelopeSizekb in bytes: the largest SOAP envelope the service accepts. */
+  const envelopeLimit = () => Number(deps.state.getConfig("MaxEnvelopeSizekb") ?? "500") * 1024;
+
+  /** Windows' answer to a request over MaxEnvelopeSizekb: HTTP 413, empty body; the rest is not read. */
+  const tooLarge = (res: http.ServerResponse, extra: Record<string, string>) => {
+    res.setHeader("Connection", "close");
+    send(res, 413, extra);
+  };
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     deps.countRequest();
     const socket = req.socket;
@@ -94,22 +143,27 @@ export async function startListener(
       socket.destroy();
       return;
     }
-    const body = await readBody(req);
     if (deps.faults.latencyMs > 0) await new Promise((r) => setTimeout(r, deps.faults.latencyMs));
-    if (decision.action === "fail") return send(res, decision.status, {});
+    if (decision.action === "fail") return refuse(req, res, decision.status, {});
 
     const path = (req.url ?? "").split("?")[0];
-    if (path.toLowerCase() !== "/wsman") return send(res, 404, {});
-    if (req.method !== "POST") return send(res, 405, { Allow: "POST" });
+    if (path.toLowerCase() !== "/wsman") return refuse(req, res, 404, {});
+    if (req.method !== "POST") return refuse(req, res, 405, { Allow: "POST" });
 
+    // Who is asking is decided from the headers and the connection alone.
     let conn = connAuth.get(socket);
     if (!conn) {
       conn = {};
       connAuth.set(socket, conn);
     }
     const outcome = await deps.auth.authenticate(req.headers.authorization, conn, isHttps);
-    if (outcome.kind === "challenge") return send(res, 401, { "WWW-Authenticate": outcome.headers });
+    if (outcome.kind === "challenge") return refuse(req, res, 401, { "WWW-Authenticate": outcome.headers });
     const extra: Record<string, string> = outcome.responseHeader ? { "WWW-Authenticate": outcome.responseHeader } : {};
+
+    const limit = envelopeLimit();
+    if (bodyMayBeLarge(req, limit + FRAMING_BYTES) && req.headers["content-length"] !== undefined) return tooLarge(res, extra);
+    const body = await readBody(req, limit + FRAMING_BYTES);
+    if (body === undefined) return tooLarge(res, extra);
 
     const contentType = req.headers["content-type"];
     const sealer = outcome.sealer;
@@ -125,6 +179,7 @@ export async function startListener(
     } else {
       plain = body;
     }
+    if (plain.length > limit) return tooLarge(res, extra);
     // Empty authenticated POST: clients send it to establish the security context.
     if (plain.length === 0) return send(res, 200, extra);
     if (
@@ -156,12 +211,18 @@ export async function startListener(
     }
   }
 
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+    // How often Node checks those two timeouts (its default, 30 s, would outlast them).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
+  };
   const server: http.Server = isHttps
-    ? https.createServer({ cert: tls!.certPem, key: tls!.keyPem }, handler)
-    : http.createServer(handler);
-  // Keep connections (and their NTLM contexts) as long as HTTP.sys would.
+    ? https.createServer({ ...serverOptions, cert: tls!.certPem, key: tls!.keyPem }, handler)
+    : http.createServer(serverOptions, handler);
+  server.maxConnections = limits.maxConnections;
+  // Keep idle connections (and their NTLM contexts) as long as HTTP.sys would (IdleConnection, 2 min).
   server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 125_000;
   server.on(isHttps ? "secureConnection" : "connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

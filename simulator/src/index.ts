@@ -4,7 +4,8 @@ import { channelBindingsHash } from "../../provider/src/winrm/ntlm";
 import { Authenticator } from "./auth";
 import { NonceLog } from "./credssp";
 import { HostFaults } from "./faults";
-import { Listener, startListener } from "./http-server";
+import { DEFAULT_LIMITS, Listener, startListener } from "./http-server";
+import type { ListenerLimits } from "./http-server";
 import { HostIdentity } from "./identity";
 import { DirectoryEntry, HostDirectory } from "./host-directory";
 import { ShellManager } from "./shell";
@@ -21,6 +22,8 @@ export { HostIdentity } from "./identity";
 export { HostDirectory } from "./host-directory";
 export { DelegatedCredentials } from "./session";
 export type { AuthenticatedSession, AuthScheme } from "./session";
+export { DEFAULT_LIMITS } from "./http-server";
+export type { ListenerLimits } from "./http-server";
 
 export interface StartHostOptions {
   /** FQDN, e.g. "srv01.corp.test". */
@@ -46,6 +49,8 @@ export interface StartHostOptions {
    * CVE-2018-0886, 2-4 on older hosts (2 until Server 2012, 3 on 2012 R2).
    */
   credsspVersion?: number;
+  /** Connection limits of the listeners (defaults: DEFAULT_LIMITS in http-server.ts). */
+  limits?: Partial<ListenerLimits>;
 }
 
 export interface SimHost {
@@ -131,16 +136,17 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
   let httpUrl: string | undefined;
   let httpsUrl: string | undefined;
   let smb: SmbServer | undefined;
+  const limits: ListenerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   try {
     const httpAddr = opts.http === undefined ? "127.0.0.1:0" : opts.http;
     if (httpAddr) {
-      const l = await startListener("http", httpAddr, deps);
+      const l = await startListener("http", httpAddr, deps, undefined, limits);
       listeners.push(l);
       httpUrl = l.url;
       listenerInfo.push({ transport: "HTTP", port: Number(new URL(l.url).port), listeningOn: new URL(l.url).hostname });
     }
     if (opts.https) {
-      const l = await startListener("https", opts.https, deps, state.tls);
+      const l = await startListener("https", opts.https, deps, state.tls, limits);
       listeners.push(l);
       httpsUrl = l.url;
       listenerInfo.push({

@@ -93,7 +93,30 @@ export function parseDuration(value: string): number | undefined {
   return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(mi ?? 0) * 60 + Number(s ?? 0);
 }
 
+/**
+ * The most elements plus attributes a request may have. A WS-Management request is a few
+ * dozen; the limit keeps what one request can cost to parse (a DOM node is about a
+ * kilobyte) far below what MaxEnvelopeSizekb alone would allow, e.g. 500 KB of "<a/>".
+ */
+export const MAX_REQUEST_NODES = 10_000;
+
+/** Counts element starts and attribute assignments (a cheap upper bound; comments may add a few). */
+function tooManyNodes(xml: string): boolean {
+  let nodes = 0;
+  for (let i = 0; i < xml.length; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === 0x3d /* = */) nodes++;
+    else if (c === 0x3c /* < */) {
+      const n = xml.charCodeAt(i + 1);
+      if ((n >= 0x41 && n <= 0x5a) || (n >= 0x61 && n <= 0x7a) || n === 0x5f) nodes++;
+    }
+    if (nodes > MAX_REQUEST_NODES) return true;
+  }
+  return false;
+}
+
 export function parseRequest(xml: string): WsmanRequest {
+  if (tooManyNodes(xml)) throw new SoapParseError(`request has more than ${MAX_REQUEST_NODES} elements and attributes`);
   let doc;
   try {
     doc = new DOMParser({ onError: () => undefined }).parseFromString(xml, "text/xml");
