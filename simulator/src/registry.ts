@@ -1,10 +1,11 @@
-// A typed, case-insensitive (but case-preserving) Windows registry, as WMI StdRegProv sees it.
+// A typed, case-insensitive (but case-preserving) Windows registry, as WMI StdRegProv sees it:
+// REG_SZ, REG_EXPAND_SZ (stored unexpanded), REG_DWORD and REG_MULTI_SZ.
 
 export type Hive = "HKCR" | "HKCU" | "HKLM" | "HKU" | "HKCC";
 export const HIVES: Hive[] = ["HKCR", "HKCU", "HKLM", "HKU", "HKCC"];
-export type RegType = "REG_SZ" | "REG_DWORD" | "REG_MULTI_SZ";
+export type RegType = "REG_SZ" | "REG_EXPAND_SZ" | "REG_DWORD" | "REG_MULTI_SZ";
 export type RegValue =
-  | { type: "REG_SZ"; value: string }
+  | { type: "REG_SZ" | "REG_EXPAND_SZ"; value: string }
   | { type: "REG_DWORD"; value: number }
   | { type: "REG_MULTI_SZ"; value: string[] };
 

@@ -2,7 +2,11 @@
 //
 // Request body: <p:METHOD_INPUT xmlns:p="<resource URI>"> with hDefKey, sSubKeyName, ...
 // Response body: <p:METHOD_OUTPUT xmlns:p="<resource URI>"> with the out-parameters and
-// ReturnValue, a Win32 error code (0 ok, 2 ERROR_FILE_NOT_FOUND, 5 ERROR_ACCESS_DENIED).
+// ReturnValue: 0 ok; 2 (ERROR_FILE_NOT_FOUND) for a missing key; from the Get*Value
+// methods, 1 for a value missing from an existing key; 5 access denied; 2147749893
+// (WBEM_E_TYPE_MISMATCH) for a value read with the Get method of another type — a
+// REG_EXPAND_SZ value is read only with GetExpandedStringValue, which expands the
+// environment variables that are defined (sources: simulator/README.md).
 
 import type { Element as XmlElement } from "@xmldom/xmldom";
 import type { Hive, RegType } from "./registry";
@@ -19,9 +23,11 @@ const HDEFKEY: Record<number, Hive> = {
   0x80000005: "HKCC",
 };
 
-const TYPE_CODE: Record<RegType, number> = { REG_SZ: 1, REG_DWORD: 4, REG_MULTI_SZ: 7 };
+const TYPE_CODE: Record<RegType, number> = { REG_SZ: 1, REG_EXPAND_SZ: 2, REG_DWORD: 4, REG_MULTI_SZ: 7 };
 
 const OK = 0;
+/** Get*Value: the key exists, the value does not. */
+const VALUE_NOT_FOUND = 1;
 const NOT_FOUND = 2;
 const ACCESS_DENIED = 5;
 const INVALID_HANDLE = 6;
@@ -33,6 +39,8 @@ export const STDREGPROV_METHODS = [
   "EnumValues",
   "GetStringValue",
   "SetStringValue",
+  "GetExpandedStringValue",
+  "SetExpandedStringValue",
   "GetDWORDValue",
   "SetDWORDValue",
   "GetMultiStringValue",
@@ -55,8 +63,29 @@ function readParams(body: XmlElement | undefined): Params {
   return params;
 }
 
-/** Run one StdRegProv method; returns the METHOD_OUTPUT element. Throws FaultError for unknown methods. */
-export function invokeStdRegProv(method: string, body: XmlElement | undefined, state: SimState): string {
+/** Replaces %NAME% with the variable's value where it is defined (case-insensitive), as ExpandEnvironmentStrings does. */
+function expand(value: string, environment: Record<string, string>): string {
+  const vars = new Map(Object.entries(environment).map(([k, v]) => [k.toLowerCase(), v]));
+  return value.replace(/%([^%]+)%/g, (whole, name: string) => vars.get(name.toLowerCase()) ?? whole);
+}
+
+const GET_TYPES: Record<string, RegType> = {
+  GetStringValue: "REG_SZ",
+  GetExpandedStringValue: "REG_EXPAND_SZ",
+  GetDWORDValue: "REG_DWORD",
+  GetMultiStringValue: "REG_MULTI_SZ",
+};
+
+/**
+ * Run one StdRegProv method; returns the METHOD_OUTPUT element. Throws FaultError for
+ * unknown methods. `environment` holds the system variables GetExpandedStringValue expands.
+ */
+export function invokeStdRegProv(
+  method: string,
+  body: XmlElement | undefined,
+  state: SimState,
+  environment: Record<string, string> = {},
+): string {
   const known = STDREGPROV_METHODS.find((m) => m.toLowerCase() === method.toLowerCase());
   if (!known) throw new FaultError(FAULTS.actionNotSupported(`${STDREGPROV_URI}/${method}`));
   const p = readParams(body);
@@ -89,19 +118,20 @@ export function invokeStdRegProv(method: string, body: XmlElement | undefined, s
         break;
       }
       case "GetStringValue":
+      case "GetExpandedStringValue":
       case "GetDWORDValue":
       case "GetMultiStringValue": {
-        const want: RegType =
-          known === "GetStringValue" ? "REG_SZ" : known === "GetDWORDValue" ? "REG_DWORD" : "REG_MULTI_SZ";
         const v = reg.get(hive, key, valueName);
-        if (!v) rv = NOT_FOUND;
-        else if (v.type !== want) rv = TYPE_MISMATCH;
+        if (!v) rv = reg.hasKey(hive, key) ? VALUE_NOT_FOUND : NOT_FOUND;
+        else if (v.type !== GET_TYPES[known]) rv = TYPE_MISMATCH;
         else if (v.type === "REG_SZ") out.push(["sValue", v.value]);
+        else if (v.type === "REG_EXPAND_SZ") out.push(["sValue", expand(v.value, environment)]);
         else if (v.type === "REG_DWORD") out.push(["uValue", v.value]);
         else for (const s of v.value) out.push(["sValue", s]);
         break;
       }
       case "SetStringValue":
+      case "SetExpandedStringValue":
       case "SetDWORDValue":
       case "SetMultiStringValue": {
         if (!reg.hasKey(hive, key)) {
@@ -109,6 +139,7 @@ export function invokeStdRegProv(method: string, body: XmlElement | undefined, s
           break;
         }
         if (known === "SetStringValue") reg.set(hive, key, valueName, "REG_SZ", one("sValue"));
+        else if (known === "SetExpandedStringValue") reg.set(hive, key, valueName, "REG_EXPAND_SZ", one("sValue"));
         else if (known === "SetDWORDValue") {
           const n = Number(one("uValue", "0"));
           if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new FaultError(FAULTS.invalidParameter());

@@ -80,6 +80,18 @@ export class WsmanService {
     );
   }
 
+  /** The system environment variables a Windows host defines (for REG_EXPAND_SZ values). */
+  private environment(): Record<string, string> {
+    return {
+      SystemRoot: "C:\\Windows",
+      windir: "C:\\Windows",
+      SystemDrive: "C:",
+      ProgramFiles: "C:\\Program Files",
+      ProgramData: "C:\\ProgramData",
+      COMPUTERNAME: this.identity.netbiosName,
+    };
+  }
+
   private fault(fault: WsmanFault, relatesTo: string, machine: string): ServiceReply {
     // Windows fills Machine= with the name the client addressed it by (an IP address in the
     // captures when the client used one), so it follows the request's Host header.
@@ -171,7 +183,7 @@ export class WsmanService {
       const prefix = `${STDREGPROV_URI}/`;
       if (!req.action.toLowerCase().startsWith(prefix.toLowerCase())) throw new FaultError(FAULTS.actionNotSupported(req.action));
       const method = req.action.slice(prefix.length);
-      const out = invokeStdRegProv(method, req.body, this.state);
+      const out = invokeStdRegProv(method, req.body, this.state, this.environment());
       return this.reply(req, `${req.action}Response`, PREFIX.transfer, out);
     }
 

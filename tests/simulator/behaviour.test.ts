@@ -233,7 +233,30 @@ describe("StdRegProv", () => {
     expect(host.state.registry.get("HKLM", `${key}\\AllowFreshCredentials`, "1")).toEqual({ type: "REG_SZ", value: "wsman/srv02.corp.test" });
   });
 
-  test("missing keys and values return 2; wrong type is a type mismatch; DeleteKey refuses a key with subkeys", async () => {
+  test("item 10: Get*Value of a value missing from an existing key returns 1; of a missing key, 2", async () => {
+    for (const method of ["GetStringValue", "GetExpandedStringValue", "GetDWORDValue", "GetMultiStringValue"]) {
+      let d = await s.invoke(method, [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\Microsoft"], ["sValueName", "NoSuchValue"]]);
+      expect([method, text(d, "ReturnValue")]).toEqual([method, "1"]);
+      d = await s.invoke(method, [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\NoSuchKey"], ["sValueName", "x"]]);
+      expect([method, text(d, "ReturnValue")]).toEqual([method, "2"]);
+    }
+  });
+
+  test("item 11: a REG_EXPAND_SZ value: GetStringValue is a type mismatch, GetExpandedStringValue expands defined variables", async () => {
+    host.state.registry.set("HKLM", "SOFTWARE\\T", "E", "REG_EXPAND_SZ", "wsman/%COMPUTERNAME%.corp.test %SystemRoot% %NotDefined%");
+    let d = await s.invoke("GetStringValue", [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\T"], ["sValueName", "E"]]);
+    expect(text(d, "ReturnValue")).toBe("2147749893");
+    d = await s.invoke("GetExpandedStringValue", [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\T"], ["sValueName", "E"]]);
+    expect(text(d, "ReturnValue")).toBe("0");
+    expect(text(d, "sValue")).toBe("wsman/SRV01.corp.test C:\\Windows %NotDefined%");
+    d = await s.invoke("EnumValues", [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\T"]]);
+    expect(byLocal(d, "Types").map((e) => e.textContent)).toEqual(["2"]);
+    d = await s.invoke("SetExpandedStringValue", [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\T"], ["sValueName", "F"], ["sValue", "%windir%\\x"]]);
+    expect(text(d, "ReturnValue")).toBe("0");
+    expect(host.state.registry.get("HKLM", "SOFTWARE\\T", "F")).toEqual({ type: "REG_EXPAND_SZ", value: "%windir%\\x" });
+  });
+
+  test("missing keys return 2; wrong type is a type mismatch; DeleteKey refuses a key with subkeys", async () => {
     let d = await s.invoke("GetStringValue", [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE\\Nope"], ["sValueName", "x"]]);
     expect(text(d, "ReturnValue")).toBe("2");
     expect(text(d, "sValue")).toBeUndefined();

@@ -61,6 +61,15 @@ describe("delegation policy operations (in-memory host)", () => {
     expect(await readPolicy(host, "AllowSavedCredentials")).toEqual({ entries: [], listKeyExists: false });
   });
 
+  test("item 11: REG_EXPAND_SZ entries are read with GetExpandedStringValue (GetStringValue is a type mismatch on Windows)", async () => {
+    const host = seeded();
+    host.setValue(FRESH, "4", 2, "wsman/%COMPUTERNAME%.corp.test");
+    const policy = await readPolicy(host, "AllowFreshCredentials");
+    expect(policy.entries).toContainEqual({ name: "4", spn: "wsman/%COMPUTERNAME%.corp.test" });
+    const reads = host.calls.filter((c) => c.op === "invoke" && c.input?.sValueName === "4").map((c) => c.method);
+    expect(reads).toEqual(["GetExpandedStringValue"]);
+  });
+
   test("addSpns writes after the highest name, keeps foreign entries, skips duplicates", async () => {
     const host = seeded();
     const written = await addSpns(host, "AllowFreshCredentials", ["WSMAN/old.corp.test", "wsman/srv01.corp.test", "wsman/srv02.corp.test"]);

@@ -77,6 +77,21 @@ test("a fresh host reads as Windows defaults", async () => {
   ]);
 });
 
+test("items 10, 11: on a host whose CredentialsDelegation key exists without switches, with an REG_EXPAND_SZ entry, reads and the first write work", async () => {
+  // StdRegProv answers 1 for the still-absent switch DWORD in an existing key, and a type
+  // mismatch for GetStringValue on REG_EXPAND_SZ, as Windows does.
+  reg().createKey("HKLM", CREDENTIALS_DELEGATION_KEY);
+  reg().set("HKLM", policyListKey("AllowFreshCredentials"), "1", "REG_EXPAND_SZ", "wsman/%COMPUTERNAME%.corp.test");
+  const api = asHostApi(connect());
+  expect(await readPolicy(api, "AllowFreshCredentials")).toEqual({
+    entries: [{ name: "1", spn: "wsman/SRV01.corp.test" }],
+    listKeyExists: true,
+  });
+  expect(await setSwitches(api, "AllowFreshCredentials", { enabled: 1, concatenateDefaults: 1 })).toEqual({ previous: {}, changed: true });
+  expect(await addSpns(api, "AllowFreshCredentials", ["wsman/srv02.corp.test"])).toEqual(["2"]);
+  expect(reg().get("HKLM", CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toEqual({ type: "REG_DWORD", value: 1 });
+});
+
 test("CredSSP role flags are written to the host's WSMan config and restored", async () => {
   const before = sim.state.snapshot();
   const t = connect();

@@ -69,6 +69,18 @@ describe("Registry over StdRegProv", () => {
     expect(await reg.deleteKey("K")).toBe(false);
   });
 
+  test("item 10: ReturnValue 1 (a value missing from an existing key, as Windows answers) reads as absent too", async () => {
+    const reg = new Registry(canned({ ReturnValue: "1" }).api);
+    expect(await reg.getString("K", "V")).toBeUndefined();
+    expect(await reg.getExpandedString("K", "V")).toBeUndefined();
+    expect(await reg.getDword("K", "V")).toBeUndefined();
+    expect(await reg.getMultiString("K", "V")).toBeUndefined();
+    expect(await reg.deleteValue("K", "V")).toBe(false);
+    // ...but never where 1 cannot mean "not there": a write, or a key operation.
+    await expect(reg.setDword("K", "V", 1)).rejects.toMatchObject({ code: "WINDOWS_REGISTRY", win32Code: 1 });
+    await expect(reg.enumValues("K")).rejects.toMatchObject({ code: "WINDOWS_REGISTRY", win32Code: 1 });
+  });
+
   test("ReturnValue 2 on a write is an error (the key must exist first)", async () => {
     const reg = new Registry(canned({ ReturnValue: "2" }).api);
     await expect(reg.setString("K", "V", "x")).rejects.toMatchObject({ code: "WINDOWS_REGISTRY", win32Code: 2 });

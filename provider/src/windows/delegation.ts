@@ -111,7 +111,7 @@ async function readList(reg: Registry, policy: DelegationPolicyName): Promise<Li
   for (const name of sortEntryNames(values.map((v) => v.name))) {
     const type = types.get(name);
     if (type !== REG_SZ && type !== REG_EXPAND_SZ) continue; // not an SPN entry; left alone
-    const spn = await reg.getString(key, name);
+    const spn = await reg.getText(key, name, type);
     if (spn !== undefined) entries.push({ name, spn });
   }
   return { entries, allNames: values.map((v) => v.name), exists: true };

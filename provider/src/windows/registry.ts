@@ -1,7 +1,10 @@
 // The registry of a remote host through WMI's StdRegProv, invoked over WS-Man.
 // StdRegProv reports failure in ReturnValue (a Win32 code) rather than as a SOAP
-// fault. Code 2 (ERROR_FILE_NOT_FOUND) means "no such key or value", which callers
-// need as an ordinary answer; every other non-zero code is an error.
+// fault. "Not there" is an ordinary answer callers need: 2 (ERROR_FILE_NOT_FOUND) for a
+// missing key, and, from the Get*Value methods, 1 for a value missing from a key that
+// exists (docs/windows-facts.md). Every other non-zero code is an error. A value is read
+// with the Get method of its type: REG_EXPAND_SZ only through GetExpandedStringValue,
+// since GetStringValue answers it with WBEM_E_TYPE_MISMATCH.
 
 import { InvalidArgumentError, RegistryError } from "./errors";
 import type { RegistryInvokeInput, WsmanHostApi } from "./host-api";
@@ -16,11 +19,17 @@ export const REG_MULTI_SZ = 7;
 
 export interface RegistryValueInfo {
   name: string;
-  /** StdRegProv type code (1 REG_SZ, 4 REG_DWORD, 7 REG_MULTI_SZ, …). */
+  /** StdRegProv type code (1 REG_SZ, 2 REG_EXPAND_SZ, 4 REG_DWORD, 7 REG_MULTI_SZ, …). */
   type: number;
 }
 
-const NOT_FOUND = 2;
+/** ReturnValue for a missing key (ERROR_FILE_NOT_FOUND), from every method. */
+const KEY_NOT_FOUND = 2;
+/** ReturnValue of the Get*Value methods for a value missing from an existing key. */
+const VALUE_NOT_FOUND = 1;
+/** Codes meaning "no such key" (key operations) and "no such key or value" (value operations). */
+const ABSENT_KEY: readonly number[] = [KEY_NOT_FOUND];
+const ABSENT_VALUE: readonly number[] = [KEY_NOT_FOUND, VALUE_NOT_FOUND];
 
 export class Registry {
   constructor(
@@ -52,9 +61,21 @@ export class Registry {
     return (await this.enumKey(key)) !== undefined;
   }
 
+  /** A REG_SZ value (undefined when absent). */
   async getString(key: string, valueName: string): Promise<string | undefined> {
-    const out = await this.call("GetStringValue", key, valueName, { sValueName: valueName });
+    const out = await this.call("GetStringValue", key, valueName, { sValueName: valueName }, ABSENT_VALUE);
     return out === undefined ? undefined : text(child(out, "sValue")) ?? "";
+  }
+
+  /** A REG_EXPAND_SZ value as the host expands it (undefined when absent). */
+  async getExpandedString(key: string, valueName: string): Promise<string | undefined> {
+    const out = await this.call("GetExpandedStringValue", key, valueName, { sValueName: valueName }, ABSENT_VALUE);
+    return out === undefined ? undefined : text(child(out, "sValue")) ?? "";
+  }
+
+  /** A REG_SZ or REG_EXPAND_SZ value, read with the method its type (an EnumValues code) needs. */
+  async getText(key: string, valueName: string, type: number): Promise<string | undefined> {
+    return type === REG_EXPAND_SZ ? this.getExpandedString(key, valueName) : this.getString(key, valueName);
   }
 
   async setString(key: string, valueName: string, value: string): Promise<void> {
@@ -62,7 +83,7 @@ export class Registry {
   }
 
   async getDword(key: string, valueName: string): Promise<number | undefined> {
-    const out = await this.call("GetDWORDValue", key, valueName, { sValueName: valueName });
+    const out = await this.call("GetDWORDValue", key, valueName, { sValueName: valueName }, ABSENT_VALUE);
     if (out === undefined) return undefined;
     const value = integer(child(out, "uValue"));
     // ReturnValue 0 without a number would be a broken host; treat the value as absent rather than guess.
@@ -77,7 +98,7 @@ export class Registry {
   }
 
   async getMultiString(key: string, valueName: string): Promise<string[] | undefined> {
-    const out = await this.call("GetMultiStringValue", key, valueName, { sValueName: valueName });
+    const out = await this.call("GetMultiStringValue", key, valueName, { sValueName: valueName }, ABSENT_VALUE);
     if (out === undefined) return undefined;
     return toArray(child(out, "sValue")).map((v) => text(v) ?? "");
   }
@@ -110,15 +131,16 @@ export class Registry {
 
   /** Deletes one value. False when it (or its key) did not exist. */
   async deleteValue(key: string, valueName: string): Promise<boolean> {
-    return (await this.call("DeleteValue", key, valueName, { sValueName: valueName })) !== undefined;
+    return (await this.call("DeleteValue", key, valueName, { sValueName: valueName }, ABSENT_VALUE)) !== undefined;
   }
 
-  /** Invoke; undefined for "not found", the output object for success, RegistryError otherwise. */
+  /** Invoke; undefined for an `absent` code, the output object for success, RegistryError otherwise. */
   private async call(
     method: string,
     key: string,
     valueName: string | undefined,
     extra: RegistryInvokeInput,
+    absent: readonly number[] = ABSENT_KEY,
   ): Promise<unknown> {
     const out = await this.api.invoke(STDREGPROV_URI, method, {
       hDefKey: this.hive,
@@ -130,13 +152,13 @@ export class Registry {
       throw new RegistryError(method, key, valueName, -1);
     }
     if (code === 0) return out;
-    if (code === NOT_FOUND) return undefined;
+    if (absent.includes(code)) return undefined;
     throw new RegistryError(method, key, valueName, code);
   }
 
   /** Like call, but "not found" is an error too (a write into a missing key). */
   private async mustCall(method: string, key: string, valueName: string | undefined, extra: RegistryInvokeInput): Promise<void> {
     const out = await this.call(method, key, valueName, extra);
-    if (out === undefined) throw new RegistryError(method, key, valueName, NOT_FOUND);
+    if (out === undefined) throw new RegistryError(method, key, valueName, KEY_NOT_FOUND);
   }
 }

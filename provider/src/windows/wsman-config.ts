@@ -49,7 +49,7 @@ export async function getCredSSPPolicy(api: WsmanHostApi, role: CredSSPRole): Pr
   const dword = found.type === REG_DWORD ? await reg.getDword(key, found.name) : undefined;
   if (dword !== undefined) return dword;
   const isString = found.type === REG_SZ || found.type === REG_EXPAND_SZ;
-  return (isString ? await reg.getString(key, found.name) : undefined) ?? `type ${found.type}`;
+  return (isString ? await reg.getText(key, found.name, found.type) : undefined) ?? `type ${found.type}`;
 }
 
 function policyError(role: CredSSPRole, host: string | undefined, cause?: unknown): PolicyControlledError {

@@ -111,7 +111,12 @@ export class FakeHost implements WsmanHostApi {
       out.ReturnValue = "0";
       return out;
     };
+    // As StdRegProv answers: 2 for a missing key, 1 for a value missing from an existing key,
+    // 2147749893 (WBEM_E_TYPE_MISMATCH) for a value read with the wrong Get method.
     const notFound: WsmanObject = { ReturnValue: "2" };
+    const valueNotFound: WsmanObject = { ReturnValue: key ? "1" : "2" };
+    const read = (type: number, out: () => WsmanObject): WsmanObject =>
+      !val ? valueNotFound : val.type === type ? out() : { ReturnValue: "2147749893" };
     const single = (xs: string[]) => (xs.length === 0 ? undefined : xs.length === 1 ? xs[0] : xs);
     switch (method) {
       case "EnumKey": {
@@ -128,11 +133,13 @@ export class FakeHost implements WsmanHostApi {
         return ok({ sNames: single(vs.map((v) => v.name)), Types: single(vs.map((v) => String(v.type))) });
       }
       case "GetStringValue":
-        return val && (val.type === 1 || val.type === 2) ? ok({ sValue: String(val.value) }) : notFound;
+        return read(1, () => ok({ sValue: String(val!.value) }));
+      case "GetExpandedStringValue":
+        return read(2, () => ok({ sValue: String(val!.value) }));
       case "GetDWORDValue":
-        return val && val.type === 4 ? ok({ uValue: String(val.value) }) : notFound;
+        return read(4, () => ok({ uValue: String(val!.value) }));
       case "GetMultiStringValue":
-        return val && val.type === 7 ? ok({ sValue: single(val.value as string[]) }) : notFound;
+        return read(7, () => ok({ sValue: single(val!.value as string[]) }));
       case "SetStringValue":
       case "SetDWORDValue":
       case "SetMultiStringValue": {
