@@ -10,12 +10,16 @@
 // - CredSSP (only while Service/Auth/CredSSP=true) authenticates the connection too, in
 //   several "Authorization: CredSSP" round trips (credssp.ts); the connection then keeps
 //   the delegated credentials and the CredSSP TLS channel that encrypts its messages.
+// - Remote UAC: a local administrator other than the built-in Administrator logs on over
+//   the network with a filtered (non-administrator) token unless
+//   HKLM\...\Policies\System\LocalAccountTokenFilterPolicy is 1, and WinRM answers that
+//   logon with a 401 although the password was right (what pywinrm users report).
 //
 // The NTLM primitives (contract A), the WinRM encryption framing (contract B) and the
 // CredSSP codec/TLS channel are the shared wire library in provider/src/winrm; the
 // decisions (what to offer, how to refuse) are written here from Windows' behaviour.
 
-import type { HostIdentity } from "./identity";
+import type { Account, HostIdentity } from "./identity";
 import type { SimState } from "./state";
 import { CredSspAcceptor } from "./credssp";
 import type { CredSspHost } from "./credssp";
@@ -66,6 +70,15 @@ export type AuthOutcome =
   | { kind: "challenge"; headers: string[] };
 
 const bool = (state: SimState, path: string) => state.getConfig(path) === "true";
+
+const SYSTEM_POLICIES_KEY = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System";
+
+/** True when remote UAC gives this account a filtered token over the network. */
+function tokenFiltered(state: SimState, account: Account): boolean {
+  if (!account.admin || account.builtin) return false;
+  const v = state.registry.get("HKLM", SYSTEM_POLICIES_KEY, "LocalAccountTokenFilterPolicy");
+  return !(v?.type === "REG_DWORD" && v.value === 1);
+}
 
 export function basicUsable(state: SimState, https: boolean): boolean {
   return bool(state, "Service/Auth/Basic") && (https || bool(state, "Service/AllowUnencrypted"));
@@ -120,6 +133,7 @@ export class Authenticator {
       if (colon < 0) return challenge();
       const account = this.identity.findAccount(decoded.slice(0, colon));
       if (!account || account.password !== decoded.slice(colon + 1)) return challenge();
+      if (tokenFiltered(this.state, account)) return challenge();
       return { kind: "ok", session: { account, scheme: "Basic" } };
     }
 
@@ -157,6 +171,7 @@ export class Authenticator {
         return step.token ? { kind: "challenge", headers: [`CredSSP ${step.token.toString("base64")}`] } : challenge();
       case "done":
         conn.credssp = undefined;
+        if (tokenFiltered(this.state, step.account)) return challenge();
         conn.session = { account: step.account, scheme: "CredSSP", delegatedCredentials: step.delegated };
         conn.sealer = credSspSealer(step.channel);
         return { kind: "ok", session: conn.session, sealer: conn.sealer };
@@ -205,7 +220,7 @@ export class Authenticator {
       try {
         const { user, domain, session } = server.authenticate(ntlm);
         const account = this.identity.findAccount(user, domain);
-        if (!account) return challenge();
+        if (!account || tokenFiltered(this.state, account)) return challenge();
         conn.session = { account, scheme: "Negotiate" };
         conn.sealer = ntlmSealer(session);
         const responseHeader = spnego

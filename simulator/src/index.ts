@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, Listener, startListener } from "./http-server";
 import type { ListenerLimits } from "./http-server";
 import { HostIdentity } from "./identity";
 import { DirectoryEntry, HostDirectory } from "./host-directory";
+import type { AccountSpec } from "./identity";
 import { ShellManager } from "./shell";
 import { isPowerShellCommand, runPowerShellExe } from "./powershell/exe";
 import { SmbServer, startSmbServer } from "./smb/server";
@@ -32,7 +33,8 @@ export interface StartHostOptions {
   http?: string | false;
   /** Default false (no HTTPS listener). */
   https?: string | false;
-  users: Array<{ name: string; password: string; admin?: boolean }>;
+  /** Local accounts; the built-in Administrator is the one marked `builtin`, else the first admin. */
+  users: AccountSpec[];
   /** Persisted JSON; absent = in-memory only. */
   stateFile?: string;
   /** WSMan paths, e.g. { "Service/Auth/Basic": "true" }, applied at start. */

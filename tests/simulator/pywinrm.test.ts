@@ -73,6 +73,23 @@ describe("over HTTP with NTLM and message encryption (pywinrm's default)", () =>
     }
   });
 
+  test("item 12: a second local administrator is refused with a 401 (remote UAC) until LocalAccountTokenFilterPolicy=1", async () => {
+    const ops = { name: "ops", password: "0ps-Adm1n-pw", admin: true };
+    const uac = await startHost({ hostname: "srv01.corp.test", users: [ADMIN, ops] });
+    try {
+      const refused = await pywinrm(uac.httpUrl!, "ntlm", ops.name, ops.password);
+      expect(refused.code).toBe(3);
+      expect(refused.lines[0].error).toBe("InvalidCredentialsError");
+      // The built-in Administrator (here "vagrant", the first administrator) is not filtered.
+      expect((await pywinrm(uac.httpUrl!, "ntlm", ADMIN.name, ADMIN.password)).lines[0]).toMatchObject({ cmd: "hostname", rc: 0 });
+      uac.state.registry.set("HKLM", "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System", "LocalAccountTokenFilterPolicy", "REG_DWORD", 1);
+      const allowed = await pywinrm(uac.httpUrl!, "ntlm", ops.name, ops.password);
+      expect(allowed.lines[1]).toEqual({ cmd: "whoami", stdout: "srv01\\ops\r\n", stderr: "", rc: 0 });
+    } finally {
+      await uac.stop();
+    }
+  });
+
   test("a non-administrator gets the access-denied fault", async () => {
     const r = await pywinrm(host.httpUrl!, "ntlm", "guest", "guest-pw-1");
     expect(r.code).toBe(3);

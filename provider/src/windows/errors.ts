@@ -180,7 +180,10 @@ function describeAuth(e: CodedError, ctx: FaultContext): string {
   const status = typeof e.ntStatus === "number" ? `, the host answered NTSTATUS ${hex(e.ntStatus)}` : "";
   return (
     `${ctx.host} rejected the credentials (${scheme} authentication${status}): bad user name or password. ` +
-    `Check connection.user (a domain account as "CORP\\admin", a local account as "admin") and connection.password.`
+    `Check connection.user (a domain account as "CORP\\admin", a local account as "admin") and connection.password. ` +
+    `If they are right and the account is a local administrator other than the built-in Administrator, Windows' remote UAC ` +
+    `refuses it over the network: set the DWORD LocalAccountTokenFilterPolicy = 1 under ` +
+    `HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System on ${ctx.host}, or use the built-in Administrator or a domain account.`
   );
 }
 

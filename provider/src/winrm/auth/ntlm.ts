@@ -18,6 +18,17 @@ import type { HttpResponse, HttpTransport } from "../transport";
 import { authenticateHeaders, offeredSchemes, offers } from "./authenticator";
 import { ConnectionAuthenticator } from "./connection";
 
+/**
+ * A 401 after a complete NTLM exchange also means remote UAC refused the logon: Windows
+ * filters the token of a local administrator other than the built-in Administrator over
+ * the network unless LocalAccountTokenFilterPolicy is 1 (domain accounts are not filtered).
+ */
+const REMOTE_UAC_HINT =
+  "If the password is right and this is a local account other than the built-in Administrator, " +
+  "remote UAC filters its administrator token: set the DWORD " +
+  "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\LocalAccountTokenFilterPolicy " +
+  "to 1 on the host, or use the built-in Administrator or a domain account";
+
 interface Context {
   session: NtlmSession;
   socket: Socket;
@@ -51,10 +62,10 @@ export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
   }
 
   protected refused(res: HttpResponse): AuthenticationError {
-    return this.authError(res, "bad-credentials");
+    return this.authError(res, "bad-credentials", REMOTE_UAC_HINT);
   }
 
-  private authError(res: HttpResponse, reason: "bad-credentials" | "scheme-not-offered"): AuthenticationError {
+  private authError(res: HttpResponse, reason: "bad-credentials" | "scheme-not-offered", hint?: string): AuthenticationError {
     const { host, port, scheme } = this.transport.endpoint;
     return new AuthenticationError({
       reason,
@@ -62,6 +73,7 @@ export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
       host, port, scheme,
       authScheme: "NTLM (Negotiate)",
       username: this.username,
+      hint,
     });
   }
 
@@ -98,7 +110,7 @@ export class NtlmAuthenticator extends ConnectionAuthenticator<Context> {
       { Authorization: `Negotiate ${authenticate.message.toString("base64")}`, "Content-Length": "0" },
       Buffer.alloc(0),
     );
-    if (second.status === 401) throw this.authError(second, "bad-credentials");
+    if (second.status === 401) throw this.authError(second, "bad-credentials", REMOTE_UAC_HINT);
     if (second.status < 200 || second.status >= 300) throw this.unexpected(second, "NTLM authenticate");
     if (second.socket !== first.socket) {
       // NTLM authenticates a connection; if the server closed it mid-handshake the
