@@ -94,15 +94,23 @@ const invalidNamespace = (): WsmanFault => ({
     "The WS-Management service cannot identify the format of the object passed to a Put or Create method. The XML namespace for the input XML is invalid. Change the XML namespace for the input XML in the request. ",
 });
 
-/** Flatten a partial Put body into [path, value] pairs, rejecting anything the schema lacks. */
-function collect(el: XmlElement, path: string[], tree: ConfigTree, out: Array<[string, string]>): void {
+/** One setting named in a Put body. */
+interface PutValue {
+  path: string;
+  value: string;
+  /** Carries Source="GPO": the service's own annotation from a Get, echoed back (as Set-Item does). */
+  fromPolicy: boolean;
+}
+
+/** Flatten a partial Put body into settings, rejecting anything the schema lacks. */
+function collect(el: XmlElement, path: string[], tree: ConfigTree, out: PutValue[]): void {
   for (const child of elementChildren(el)) {
     const name = Object.keys(tree).find((k) => k.toLowerCase() === (child.localName ?? "").toLowerCase());
     if (!name) throw new FaultError(FAULTS.invalidXmlValue([...path, child.localName ?? "?"].join("/")));
     const node = tree[name];
     if (typeof node === "string") {
       if (elementChildren(child).length > 0) throw new FaultError(FAULTS.invalidXmlValue([...path, name].join("/")));
-      out.push([[...path, name].join("/"), child.textContent ?? ""]);
+      out.push({ path: [...path, name].join("/"), value: child.textContent ?? "", fromPolicy: child.getAttribute("Source") === "GPO" });
     } else {
       collect(child, [...path, name], node, out);
     }
@@ -115,13 +123,20 @@ export function configPut(res: ConfigResource, body: XmlElement | undefined, sta
   if ((body.namespaceURI ?? "").toLowerCase() !== res.uri.toLowerCase() || body.localName !== res.rootName) {
     throw new FaultError(invalidNamespace());
   }
+  const named: PutValue[] = [];
+  collect(body, res.names, state.configTree(res.names), named);
+  // Naming a policy-controlled setting is refused (Enable-WSManCredSSP under a GPO), except
+  // where the element carries the Source="GPO" this service put on it in a Get: Set-Item
+  // sends the whole element it read back, and that echo is skipped, not written
+  // (unverified choice; simulator/README.md).
   const changes: Array<[string, string]> = [];
-  collect(body, res.names, state.configTree(res.names), changes);
-  for (const [p] of changes) {
-    const m = /^(Client|Service)\/Auth\/CredSSP$/.exec(p);
+  for (const { path, value, fromPolicy } of named) {
+    const m = /^(Client|Service)\/Auth\/CredSSP$/.exec(path);
     if (m && policyValue(state, m[1] as "Client" | "Service") !== undefined) {
+      if (fromPolicy) continue;
       throw new FaultError(FAULTS.gpoControlled());
     }
+    changes.push([path, value]);
   }
   try {
     state.setConfigMany(changes);

@@ -185,6 +185,26 @@ describe("config resources", () => {
     expect(ok.status).toBe(200);
   });
 
+  test("item 13: a whole-Client Put (what Set-Item TrustedHosts sends, Source=\"GPO\" echoed) works while a GPO controls Client/Auth/CredSSP", async () => {
+    host.state.registry.set("HKLM", "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client", "AllowCredSSP", "REG_DWORD", 1);
+    const ns = `${URI.config}/client`;
+    const got = await s.send({ action: ACTION.get, resourceUri: ns });
+    const client = byLocal(got.doc, "Client")[0];
+    byLocal(client, "TrustedHosts")[0].textContent = "srv02.corp.test";
+    const body = client.toString();
+    expect(body).toContain('<cfg:CredSSP Source="GPO">true</cfg:CredSSP>');
+    const put = await s.send({ action: ACTION.put, resourceUri: ns, body });
+    expect(put.status).toBe(200);
+    expect(host.state.getConfig("Client/TrustedHosts")).toBe("srv02.corp.test");
+    // the stored (non-policy) CredSSP value is untouched by the policy's value being echoed
+    expect(host.state.getConfig("Client/Auth/CredSSP")).toBe("false");
+    // ...but naming the controlled setting without the service's annotation is refused, and nothing is written
+    const changing = body.replace('<cfg:CredSSP Source="GPO">true</cfg:CredSSP>', "<cfg:CredSSP>true</cfg:CredSSP>").replace("srv02.corp.test", "srv03.corp.test");
+    const refused = await s.send({ action: ACTION.put, resourceUri: ns, body: changing });
+    expect(faultOf(refused.doc).code).toBe(2150858890);
+    expect(host.state.getConfig("Client/TrustedHosts")).toBe("srv02.corp.test");
+  });
+
   test("wrong namespace and unknown elements are refused", async () => {
     const ns = `${URI.config}/service/auth`;
     const wrongNs = await s.send({ action: ACTION.put, resourceUri: ns, body: `<cfg:Auth xmlns:cfg="urn:other"><cfg:CredSSP>true</cfg:CredSSP></cfg:Auth>` });

@@ -115,6 +115,14 @@ test("TrustedHosts: foreign entries keep their exact text through add and remove
   expect(sim.state.snapshot()).toEqual(before);
 });
 
+test("item 13: TrustedHosts is written the way Set-Item does, also while a GPO controls Client/Auth/CredSSP", async () => {
+  reg().set("HKLM", WINRM_POLICY_KEYS.client, "AllowCredSSP", "REG_DWORD", 1);
+  const api = asHostApi(connect());
+  expect(await setTrustedHosts(api, "srv02.corp.test")).toEqual({ previous: "", changed: true });
+  expect(sim.state.getConfig("Client/TrustedHosts")).toBe("srv02.corp.test");
+  expect(sim.state.getConfig("Client/Auth/CredSSP")).toBe("false"); // the policy's value was not written over it
+});
+
 test("delegation list: a gap is kept, the new entry takes highest+1, removal restores exactly", async () => {
   const key = policyListKey("AllowFreshCredentials");
   reg().set("HKLM", key, "1", "REG_SZ", "TERMSRV/*");

@@ -96,15 +96,36 @@ describe("WSMan Client/TrustedHosts", () => {
     expect(await getTrustedHosts(host)).toBe("legacy01, LEGACY02");
   });
 
-  test("writes the whole string in a Client element on config/client, XML-escaped", async () => {
+  test("item 13: writes as Set-Item WSMan:\\localhost\\Client\\TrustedHosts does: Get the Client resource, Put the whole Client element with the new value", async () => {
     const host = new FakeHost();
+    host.clientCredSSP = "true";
     await setTrustedHosts(host, "a&b,srv01");
+    const CLIENT = "http://schemas.microsoft.com/wbem/wsman/1/config/client";
+    // (the policy key is read in between, to mark what a GPO controls)
+    expect(host.calls.filter((c) => c.op !== "invoke").map((c) => `${c.op} ${c.uri}`).slice(0, 2)).toEqual([`get ${CLIENT}`, `put ${CLIENT}`]);
     expect(host.calls.find((c) => c.op === "put")).toMatchObject({
-      uri: "http://schemas.microsoft.com/wbem/wsman/1/config/client",
+      uri: CLIENT,
       body:
-        '<cfg:Client xmlns:cfg="http://schemas.microsoft.com/wbem/wsman/1/config/client"><cfg:TrustedHosts>a&amp;b,srv01</cfg:TrustedHosts></cfg:Client>',
+        `<cfg:Client xmlns:cfg="${CLIENT}">` +
+        "<cfg:NetworkDelayms>5000</cfg:NetworkDelayms><cfg:URLPrefix>wsman</cfg:URLPrefix><cfg:AllowUnencrypted>false</cfg:AllowUnencrypted>" +
+        "<cfg:Auth><cfg:Basic>true</cfg:Basic><cfg:Digest>true</cfg:Digest><cfg:Kerberos>true</cfg:Kerberos><cfg:Negotiate>true</cfg:Negotiate>" +
+        "<cfg:Certificate>true</cfg:Certificate><cfg:CredSSP>true</cfg:CredSSP></cfg:Auth>" +
+        "<cfg:DefaultPorts><cfg:HTTP>5985</cfg:HTTP><cfg:HTTPS>5986</cfg:HTTPS></cfg:DefaultPorts>" +
+        "<cfg:TrustedHosts>a&amp;b,srv01</cfg:TrustedHosts></cfg:Client>",
     });
     expect(host.trustedHosts).toBe("a&b,srv01");
+  });
+
+  test("item 13: settings a WinRM Client policy controls are sent back marked Source=\"GPO\", as Windows' Get marks them", async () => {
+    const host = new FakeHost();
+    host.setValue("SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client", "AllowCredSSP", 4, 1);
+    host.setValue("SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Client", "AllowUnencryptedTraffic", 4, 0);
+    await setTrustedHosts(host, "srv01");
+    const body = host.calls.find((c) => c.op === "put")!.body!;
+    expect(body).toContain('<cfg:AllowUnencrypted Source="GPO">false</cfg:AllowUnencrypted>');
+    expect(body).toContain('<cfg:CredSSP Source="GPO">false</cfg:CredSSP>');
+    expect(body).toContain("<cfg:Basic>true</cfg:Basic>");
+    expect(body).toContain("<cfg:TrustedHosts>srv01</cfg:TrustedHosts>");
   });
 
   test("verifies the read-back", async () => {

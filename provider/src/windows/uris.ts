@@ -1,6 +1,6 @@
 // Where the Windows state behind CredSSP delegation lives, as WS-Man resource URIs
-// and registry paths. Sources for each fact: shared/reference/windows-state.md.
-// Kept in one place because several of these facts are unverified assumptions.
+// and registry paths. Sources for each fact: docs/windows-facts.md (and
+// ../shared/reference/windows-state.md). Kept in one place so each is defined once.
 
 /** WSMan configuration root; sub-resources append a path segment. */
 export const WSMAN_CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config";
@@ -36,6 +36,23 @@ export const WINRM_POLICY_KEYS: Readonly<Record<CredSSPRole, string>> = {
   service: "SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service",
 };
 export const ALLOW_CREDSSP_POLICY_VALUE = "AllowCredSSP";
+
+/**
+ * The WinRM Client policies of WindowsRemoteManagement.admx (value names under
+ * WINRM_POLICY_KEYS.client) and the Client config setting each one controls.
+ */
+export const WINRM_CLIENT_POLICY_SETTINGS: Readonly<Record<string, string>> = {
+  AllowBasic: "Auth/Basic",
+  AllowDigest: "Auth/Digest",
+  AllowKerberos: "Auth/Kerberos",
+  AllowNegotiate: "Auth/Negotiate",
+  AllowCredSSP: "Auth/CredSSP",
+  AllowUnencryptedTraffic: "AllowUnencrypted",
+  TrustedHosts: "TrustedHosts",
+};
+
+/** The Trusted Hosts policy: switch value TrustedHosts, the list in TrustedHostsList (WindowsRemoteManagement.admx). */
+export const TRUSTED_HOSTS_POLICY_LIST_VALUE = "TrustedHostsList";
 
 /** Full path as a Windows admin would type it into regedit, for messages. */
 export function hklmPath(key: string, valueName?: string): string {

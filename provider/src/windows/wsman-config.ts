@@ -2,10 +2,12 @@
 // Get/Put on the host's own config resources (never by parsing cmdlet output):
 //   Client/Auth/CredSSP and Service/Auth/CredSSP  — the CredSSP role flags;
 //   Client/TrustedHosts                          — the comma-separated trust list.
-// Writes send the same partial bodies Enable-WSManCredSSP / Set-Item send, and are
-// read back afterwards, because a Put that "succeeds" is not proof of the new value.
+// Writes send what PowerShell sends — Enable-WSManCredSSP a partial Auth body,
+// Set-Item WSMan:\localhost\Client\TrustedHosts a Get of the Client resource and a Put
+// of that whole Client element with the new value (ConfigProvider.cs, PutResourceValue;
+// MS-WSMV 4.2.3 shows a whole-element config Put too) — and are read back afterwards,
+// because a Put that "succeeds" is not proof of the new value.
 
-import { escapeXml } from "../winrm";
 import { PolicyControlledError, VerifyError, WSMAN_POLICY_CONTROLLED_FAULT } from "./errors";
 import { Registry, REG_DWORD, REG_EXPAND_SZ, REG_SZ } from "./registry";
 import type { WsmanHostApi } from "./host-api";
@@ -14,10 +16,12 @@ import {
   authUriFor,
   CredSSPRole,
   hklmPath,
+  TRUSTED_HOSTS_POLICY_LIST_VALUE,
+  WINRM_CLIENT_POLICY_SETTINGS,
   WINRM_POLICY_KEYS,
   WSMAN_CLIENT_URI,
 } from "./uris";
-import { at, bool, text } from "./wsman-values";
+import { at, bool, configElementXml, text } from "./wsman-values";
 
 /** The WSMan path of the CredSSP flag for a role, as WSMan:\ and winrm.cmd show it. */
 export function credSSPSettingName(role: CredSSPRole): string {
@@ -111,23 +115,40 @@ export async function getTrustedHosts(api: WsmanHostApi): Promise<string> {
   return text(at(client, "TrustedHosts")) ?? "";
 }
 
-/** Replace Client/TrustedHosts with `raw` (Set-Item semantics: the whole string). */
+/**
+ * The Client settings a WinRM Client policy controls (the ones Windows' Get marks
+ * Source="GPO"), read from the policy key's values: a whole-Client Put echoes those marks.
+ */
+async function policyControlledClientSettings(api: WsmanHostApi): Promise<Set<string>> {
+  const values = (await new Registry(api).enumValues(WINRM_POLICY_KEYS.client)) ?? [];
+  const controlled = new Set<string>();
+  for (const { name } of values) {
+    const policy = Object.keys(WINRM_CLIENT_POLICY_SETTINGS).find((p) => p.toLowerCase() === name.toLowerCase());
+    if (policy) controlled.add(WINRM_CLIENT_POLICY_SETTINGS[policy]);
+  }
+  return controlled;
+}
+
+/**
+ * Replace Client/TrustedHosts with `raw` (Set-Item semantics: the whole string), the way
+ * Set-Item does it: the Client resource as read, with TrustedHosts replaced, Put whole.
+ */
 export async function setTrustedHosts(
   api: WsmanHostApi,
   raw: string,
   opts: { host?: string } = {},
 ): Promise<WriteResult<string>> {
-  const previous = await getTrustedHosts(api);
+  const client = await api.get(WSMAN_CLIENT_URI);
+  const previous = text(at(client, "TrustedHosts")) ?? "";
   if (previous === raw) return { previous, changed: false };
-  const body =
-    `<cfg:Client xmlns:cfg="${WSMAN_CLIENT_URI}"><cfg:TrustedHosts>${escapeXml(raw)}</cfg:TrustedHosts></cfg:Client>`;
+  const body = configElementXml("Client", WSMAN_CLIENT_URI, client, { TrustedHosts: raw }, await policyControlledClientSettings(api));
   try {
     await api.put(WSMAN_CLIENT_URI, body);
   } catch (err) {
     // The "Trusted Hosts" WinRM client policy lives under the same key as AllowCredSSP
-    // (values TrustedHosts / TrustedHostsList — unverified names).
+    // (WindowsRemoteManagement.admx: switch value TrustedHosts, list value TrustedHostsList).
     if (isPolicyFault(err)) {
-      throw new PolicyControlledError(TRUSTED_HOSTS_SETTING, hklmPath(WINRM_POLICY_KEYS.client), "TrustedHostsList", {
+      throw new PolicyControlledError(TRUSTED_HOSTS_SETTING, hklmPath(WINRM_POLICY_KEYS.client), TRUSTED_HOSTS_POLICY_LIST_VALUE, {
         host: opts.host,
         cause: err,
       });
