@@ -1,7 +1,7 @@
 // Simulated Windows hosts for the e2e tests and the demo, and live snapshots of their
 // state taken the way an outside observer would: through WinRMClient reads (full WSMan
 // config Get, and a recursive StdRegProv walk of HKLM), never through resource outputs.
-import { HKLM, REG_DWORD, REG_MULTI_SZ, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
+import { HKLM, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
 import { WinRMClient } from "../provider/src/winrm";
 import { SimHost, startHost } from "../simulator/src";
 
@@ -70,7 +70,8 @@ export async function liveSnapshot(host: FleetHost): Promise<{ config: unknown; 
 }
 
 async function readValue(client: WinRMClient, key: string, name: string, type: number): Promise<unknown> {
-  const method = type === REG_DWORD ? "GetDWORDValue" : type === REG_MULTI_SZ ? "GetMultiStringValue" : "GetStringValue";
+  const method =
+    type === REG_DWORD ? "GetDWORDValue" : type === REG_MULTI_SZ ? "GetMultiStringValue" : type === REG_EXPAND_SZ ? "GetExpandedStringValue" : "GetStringValue";
   const out = (await client.invoke(STDREGPROV_URI, method, { hDefKey: HKLM, sSubKeyName: key, sValueName: name })) as Record<string, unknown>;
   return { type, value: type === REG_DWORD ? out.uValue : out.sValue };
 }

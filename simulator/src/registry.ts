@@ -1,6 +1,8 @@
 // A typed, case-insensitive (but case-preserving) Windows registry, as WMI StdRegProv sees it:
 // REG_SZ, REG_EXPAND_SZ (stored unexpanded), REG_DWORD and REG_MULTI_SZ.
 
+import { randomUUID } from "node:crypto";
+
 export type Hive = "HKCR" | "HKCU" | "HKLM" | "HKU" | "HKCC";
 export const HIVES: Hive[] = ["HKCR", "HKCU", "HKLM", "HKU", "HKCC"];
 export type RegType = "REG_SZ" | "REG_EXPAND_SZ" | "REG_DWORD" | "REG_MULTI_SZ";
@@ -35,6 +37,8 @@ export function defaultRegistry(): RegistryData {
   reg.createKey("HKCU", "Software\\Microsoft");
   reg.set("HKLM", "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", "ProductName", "REG_SZ", "Windows Server 2022 Datacenter");
   reg.set("HKLM", "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", "CurrentBuildNumber", "REG_SZ", "20348");
+  // Generated once per installation (Windows Setup); persisted with the rest of the state.
+  reg.set("HKLM", "SOFTWARE\\Microsoft\\Cryptography", "MachineGuid", "REG_SZ", randomUUID());
   return data;
 }
 

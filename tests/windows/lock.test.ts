@@ -1,4 +1,4 @@
-import { activeHostLocks, hostLockKey, withHostLock } from "../../provider/src/windows";
+import { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "../../provider/src/windows";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -58,8 +58,27 @@ describe("withHostLock", () => {
     expect(result).toBe("inner");
   });
 
-  test("hostLockKey folds case and includes the port", () => {
-    expect(hostLockKey("SRV01.corp.test", 5985)).toBe("srv01.corp.test:5985");
-    expect(hostLockKey("127.0.0.1", 1)).not.toBe(hostLockKey("127.0.0.1", 2));
+  test("item 16: the fallback key is the host name alone (no port), case-folded, without brackets or a trailing dot", () => {
+    expect(hostLockKey("SRV01.corp.test")).toBe("name:srv01.corp.test");
+    expect(hostLockKey("srv01.corp.test.")).toBe(hostLockKey("srv01.CORP.test"));
+    expect(hostLockKey("[::1]")).toBe(hostLockKey("::1"));
+  });
+
+  test("item 16: the host identity is the MachineGuid, read with one StdRegProv call; absent → undefined", async () => {
+    const calls: unknown[] = [];
+    const api = (answer: Record<string, string>) => ({
+      get: async () => ({}),
+      put: async () => ({}),
+      invoke: async (_uri: string, method: string, input: unknown) => {
+        calls.push([method, input]);
+        return answer;
+      },
+    });
+    expect(await hostIdentity(api({ sValue: "8A6B2C1D-0000-4000-8000-ABCDEF012345", ReturnValue: "0" }))).toBe(
+      "machine:8a6b2c1d-0000-4000-8000-abcdef012345",
+    );
+    expect(calls).toEqual([["GetStringValue", expect.objectContaining({ sSubKeyName: "SOFTWARE\\Microsoft\\Cryptography", sValueName: "MachineGuid" })]]);
+    expect(await hostIdentity(api({ ReturnValue: "1" }))).toBeUndefined();
+    expect(await hostIdentity(api({ ReturnValue: "5" }))).toBeUndefined();
   });
 });

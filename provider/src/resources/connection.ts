@@ -3,7 +3,7 @@
 // into a sentence naming host, port, scheme and setting, and the password redacted.
 import { z } from "zod";
 import { WinRMClient } from "../winrm";
-import { hostLockKey, withHostLock, wrapFault } from "../windows";
+import { hostIdentity, hostLockKey, withHostLock, wrapFault } from "../windows";
 import type { WsmanHostApi } from "../windows";
 import type { OwnedKeys } from "./key-ownership";
 import { checked, hostProblem } from "./validation";
@@ -126,9 +126,11 @@ export interface HostOp {
 /**
  * Runs `fn` with a WinRM session to the host, holding the host's lock for the
  * whole read-modify-write (CredSSPClient and DelegationPolicy share values and
- * Pulumi runs them in parallel). A failure becomes a WindowsError naming the host,
- * the setting `fn` was working on, and never the password. `record` is where the
- * operation's changes and touched keys go (the resource state's own objects).
+ * Pulumi runs them in parallel). The lock is the Windows host's (its MachineGuid,
+ * read first on the session), so the same host reached through another port or name
+ * waits its turn. A failure becomes a WindowsError naming the host, the setting `fn`
+ * was working on, and never the password. `record` is where the operation's changes
+ * and touched keys go (the resource state's own objects).
  */
 export async function onHost<T>(
   c: Connection,
@@ -136,28 +138,28 @@ export async function onHost<T>(
   record: { changes?: string[]; keys?: OwnedKeys } = {},
 ): Promise<T> {
   let setting = "WinRM connection";
-  return withHostLock(hostLockKey(c.host, connectionPort(c)), async () => {
-    const client = openClient(c);
-    const op: HostOp = {
-      api: client,
-      host: c.host,
-      changes: record.changes ?? [],
-      keys: record.keys ?? {},
-      working: (now) => void (setting = now),
-    };
-    try {
-      return await fn(op);
-    } catch (err) {
-      throw wrapFault(err, {
+  const client = openClient(c);
+  try {
+    const identity = (await hostIdentity(client)) ?? hostLockKey(c.host);
+    return await withHostLock(identity, () =>
+      fn({
+        api: client,
         host: c.host,
-        port: connectionPort(c),
-        scheme: connectionScheme(c),
-        auth: c.auth ?? "ntlm",
-        setting,
-        redact: [c.password],
-      });
-    } finally {
-      await client.close().catch(() => undefined);
-    }
-  });
+        changes: record.changes ?? [],
+        keys: record.keys ?? {},
+        working: (now) => void (setting = now),
+      }),
+    );
+  } catch (err) {
+    throw wrapFault(err, {
+      host: c.host,
+      port: connectionPort(c),
+      scheme: connectionScheme(c),
+      auth: c.auth ?? "ntlm",
+      setting,
+      redact: [c.password],
+    });
+  } finally {
+    await client.close().catch(() => undefined);
+  }
 }

@@ -8,6 +8,8 @@ export {
   ENCRYPTION_ORACLE_VALUE,
   HKLM,
   hklmPath,
+  MACHINE_GUID_KEY,
+  MACHINE_GUID_VALUE,
   STDREGPROV_URI,
   TRUSTED_HOSTS_POLICY_LIST_VALUE,
   WINRM_CLIENT_POLICY_SETTINGS,
@@ -74,7 +76,7 @@ export {
   setEncryptionOracle,
 } from "./oracle";
 export type { EncryptionOracleLevel } from "./oracle";
-export { activeHostLocks, hostLockKey, withHostLock } from "./lock";
+export { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "./lock";
 export { formatCredSSPStatus, readHostState } from "./snapshot";
 export type { HostStateSnapshot, PolicySnapshot } from "./snapshot";
 export { toArray } from "./wsman-values";

@@ -54,6 +54,13 @@ export const WINRM_CLIENT_POLICY_SETTINGS: Readonly<Record<string, string>> = {
 /** The Trusted Hosts policy: switch value TrustedHosts, the list in TrustedHostsList (WindowsRemoteManagement.admx). */
 export const TRUSTED_HOSTS_POLICY_LIST_VALUE = "TrustedHostsList";
 
+/**
+ * Where Windows keeps the GUID it generates for the installation (MachineGuid, REG_SZ):
+ * the host identity the per-host lock is keyed by (docs/windows-facts.md).
+ */
+export const MACHINE_GUID_KEY = "SOFTWARE\\Microsoft\\Cryptography";
+export const MACHINE_GUID_VALUE = "MachineGuid";
+
 /** Full path as a Windows admin would type it into regedit, for messages. */
 export function hklmPath(key: string, valueName?: string): string {
   return valueName === undefined ? `HKLM\\${key}` : `HKLM\\${key}\\${valueName}`;
