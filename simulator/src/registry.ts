@@ -14,6 +14,12 @@ export type RegValue =
 /** JSON-serialisable key: `values` and `subkeys` keep the names as they were first written. */
 export interface RegKey {
   values: Record<string, RegValue>;
+  /**
+   * Value names in creation order — the order Windows enumerates values in (a key's value
+   * list grows at the end), which a JS object cannot keep for names like "1", "2".
+   * Absent in state files from older simulators: the object's order stands in.
+   */
+  valueOrder?: string[];
   subkeys: Record<string, RegKey>;
 }
 
@@ -107,7 +113,9 @@ export class Registry {
       this.createKey(hive, path);
       key = this.findKey(hive, path)!;
     }
-    const name = findName(key.values, valueName) ?? valueName;
+    const existing = findName(key.values, valueName);
+    const name = existing ?? valueName;
+    if (existing === undefined) (key.valueOrder ??= Object.keys(key.values)).push(name);
     let stored: RegValue;
     if (type === "REG_DWORD") stored = { type, value: Number(value) >>> 0 };
     else if (type === "REG_MULTI_SZ") stored = { type, value: Array.isArray(value) ? [...value] : [String(value)] };
@@ -122,6 +130,10 @@ export class Registry {
     const name = key ? findName(key.values, valueName) : undefined;
     if (!key || name === undefined) return false;
     delete key.values[name];
+    if (key.valueOrder) {
+      key.valueOrder = key.valueOrder.filter((n) => n !== name);
+      if (key.valueOrder.length === 0) delete key.valueOrder; // an emptied key is as it was
+    }
     this.onChange();
     return true;
   }
@@ -146,7 +158,10 @@ export class Registry {
 
   enumValues(hive: Hive, path: string): Array<{ name: string; type: RegType }> | undefined {
     const key = this.findKey(hive, path);
-    return key ? Object.entries(key.values).map(([name, v]) => ({ name, type: v.type })) : undefined;
+    if (!key) return undefined;
+    const listed = (key.valueOrder ?? []).filter((n) => n in key.values);
+    const names = [...listed, ...Object.keys(key.values).filter((n) => !listed.includes(n))];
+    return names.map((name) => ({ name, type: key.values[name].type }));
   }
 
   toJSON(): RegistryData {

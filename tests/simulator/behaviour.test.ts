@@ -446,3 +446,16 @@ describe("enumeration", () => {
     expect(faultOf(again.doc).code).toBe(2150858779);
   });
 });
+
+describe("registry order", () => {
+  test("item 14: EnumValues lists values in creation order, as Windows does, also for names like 1, 2, 3", async () => {
+    const key = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`;
+    host.state.registry.set("HKLM", key, "3", "REG_SZ", "wsman/c");
+    host.state.registry.set("HKLM", key, "1", "REG_SZ", "wsman/a");
+    host.state.registry.set("HKLM", key, "2", "REG_SZ", "wsman/b");
+    host.state.registry.deleteValue("HKLM", key, "1");
+    host.state.registry.set("HKLM", key, "1", "REG_SZ", "wsman/a2");
+    const d = await s.invoke("EnumValues", [["hDefKey", HKLM], ["sSubKeyName", key]]);
+    expect(byLocal(d, "sNames").map((e) => e.textContent)).toEqual(["3", "2", "1"]);
+  });
+});

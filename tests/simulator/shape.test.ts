@@ -158,3 +158,12 @@ test("MessageIDs are upper-case uuids and RelatesTo echoes the request", async (
   expect(text(r.doc, "RelatesTo")).toBe(r.messageId);
   expect(r.doc.documentElement!.getAttribute("xml:lang")).toBe("en-US");
 });
+
+test("item 14: Put responses carry xml:lang on the envelope, as MS-WSMV's Put response examples (4.1.3, 4.2.4) show", async () => {
+  const ns = `${URI.config}/client`;
+  const r = await s.send({ action: ACTION.put, resourceUri: ns, body: `<cfg:Client xmlns:cfg="${ns}"><cfg:TrustedHosts>x</cfg:TrustedHosts></cfg:Client>` });
+  expect(r.status).toBe(200);
+  expect(r.doc.documentElement!.getAttribute("xml:lang")).toBe("en-US");
+  expect(text(r.doc, "Action")).toBe("http://schemas.xmlsoap.org/ws/2004/09/transfer/PutResponse");
+  expect(text(r.doc, "RelatesTo")).toBe(r.messageId);
+});

@@ -56,9 +56,10 @@ describe("delegation policy operations (in-memory host)", () => {
         { name: "1", spn: "TERMSRV/*" },
         { name: "3", spn: "wsman/old.corp.test" },
       ],
+      registryOrder: ["1", "3"],
       listKeyExists: true,
     });
-    expect(await readPolicy(host, "AllowSavedCredentials")).toEqual({ entries: [], listKeyExists: false });
+    expect(await readPolicy(host, "AllowSavedCredentials")).toEqual({ entries: [], registryOrder: [], listKeyExists: false });
   });
 
   test("item 11: REG_EXPAND_SZ entries are read with GetExpandedStringValue (GetStringValue is a type mismatch on Windows)", async () => {
@@ -110,7 +111,7 @@ describe("delegation policy operations (in-memory host)", () => {
     const host = seeded();
     await removeEntries(host, "AllowFreshCredentials", ["1", "3"]);
     expect(host.hasKey(FRESH)).toBe(true);
-    expect(await readPolicy(host, "AllowFreshCredentials")).toEqual({ enabled: 1, entries: [], listKeyExists: true });
+    expect(await readPolicy(host, "AllowFreshCredentials")).toEqual({ enabled: 1, entries: [], registryOrder: [], listKeyExists: true });
   });
 
   test("removeEntries verifies: a host that drops the delete gives VerifyError naming the value", async () => {

@@ -67,7 +67,7 @@ test("a fresh host reads as Windows defaults", async () => {
   const state = await readHostState(asHostApi(connect()));
   expect(state.wsman).toEqual({ clientCredSSP: false, serviceCredSSP: false, trustedHosts: "" });
   for (const policy of Object.values(state.delegation)) {
-    expect(policy).toEqual({ enabled: null, concatenateDefaults: null, listKeyExists: false, entries: [] });
+    expect(policy).toEqual({ enabled: null, concatenateDefaults: null, listKeyExists: false, entries: [], registryOrder: [] });
   }
   expect(state.encryptionOracle).toBeNull();
   expect(state.winrmPolicy).toEqual({ clientAllowCredSSP: null, serviceAllowCredSSP: null });
@@ -85,6 +85,7 @@ test("items 10, 11: on a host whose CredentialsDelegation key exists without swi
   const api = asHostApi(connect());
   expect(await readPolicy(api, "AllowFreshCredentials")).toEqual({
     entries: [{ name: "1", spn: "wsman/SRV01.corp.test" }],
+    registryOrder: ["1"],
     listKeyExists: true,
   });
   expect(await setSwitches(api, "AllowFreshCredentials", { enabled: 1, concatenateDefaults: 1 })).toEqual({ previous: {}, changed: true });
@@ -142,7 +143,7 @@ test("delegation list: a gap is kept, the new entry takes highest+1, removal res
 
   const state = await readHostState(t);
   expect(formatCredSSPStatus(state)[0]).toBe(
-    "The machine is configured to allow delegating fresh credentials to the following target(s): wsman/srv02.corp.test,wsman/old.corp.test",
+    "The machine is configured to allow delegating fresh credentials to the following target(s):wsman/srv02.corp.test,wsman/old.corp.test",
   );
 
   expect(await removeEntries(t, "AllowFreshCredentials", ["4"])).toEqual(["4"]);

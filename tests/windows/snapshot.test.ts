@@ -16,7 +16,7 @@ describe("readHostState", () => {
     const state = await readHostState(new FakeHost());
     expect(state.wsman).toEqual({ clientCredSSP: false, serviceCredSSP: false, trustedHosts: "" });
     expect(Object.keys(state.delegation)).toHaveLength(6);
-    expect(state.delegation.AllowFreshCredentials).toEqual({ enabled: null, concatenateDefaults: null, listKeyExists: false, entries: [] });
+    expect(state.delegation.AllowFreshCredentials).toEqual({ enabled: null, concatenateDefaults: null, listKeyExists: false, entries: [], registryOrder: [] });
     expect(state.encryptionOracle).toBeNull();
     expect(state.winrmPolicy).toEqual({ clientAllowCredSSP: null, serviceAllowCredSSP: null });
     expect(state.keys).toEqual({ credentialsDelegation: false, encryptionOracleParameters: false });
@@ -45,6 +45,7 @@ describe("readHostState", () => {
         { name: "1", spn: "TERMSRV/*" },
         { name: "3", spn: "wsman/old.corp.test" },
       ],
+      registryOrder: ["3", "1"],
     });
     expect(state.encryptionOracle).toBe(2);
     expect(state.winrmPolicy).toEqual({ clientAllowCredSSP: 1, serviceAllowCredSSP: null });
@@ -60,15 +61,17 @@ describe("formatCredSSPStatus (Get-WSManCredSSP wording)", () => {
     ]);
   });
 
-  test("lists only wsman* entries, in the cmdlet's (reversed) order, comma-separated", async () => {
+  test("item 14: lists only wsman* entries with no space after \"target(s):\", each prepended in registry (enumeration) order", async () => {
     const host = new FakeHost();
     host.serviceCredSSP = "true";
     const key = policyListKey("AllowFreshCredentials");
+    // Created in this order; the registry enumerates values in creation order, not by name.
+    host.setValue(key, "3", 1, "WSMAN/*.corp.test");
     host.setValue(key, "1", 1, "wsman/srv01.corp.test");
     host.setValue(key, "2", 1, "TERMSRV/*");
-    host.setValue(key, "3", 1, "WSMAN/*.corp.test");
+    host.setValue(key, "4", 1, "wsman/srv04.corp.test");
     expect(formatCredSSPStatus(await readHostState(host))).toEqual([
-      "The machine is configured to allow delegating fresh credentials to the following target(s): WSMAN/*.corp.test,wsman/srv01.corp.test",
+      "The machine is configured to allow delegating fresh credentials to the following target(s):wsman/srv04.corp.test,wsman/srv01.corp.test,WSMAN/*.corp.test",
       "This computer is configured to receive credentials from a remote client computer.",
     ]);
   });

@@ -41,6 +41,8 @@ export interface PolicyState {
   concatenateDefaults?: number;
   /** String entries in numeric name order (gaps kept; non-numeric names last). */
   entries: PolicyEntry[];
+  /** The entries' value names in the order the host enumerates them (creation order on Windows). */
+  registryOrder: string[];
   /** Whether the list subkey exists at all (it can exist empty). */
   listKeyExists: boolean;
 }
@@ -97,6 +99,8 @@ export function planAdditions(
 
 interface ListRead {
   entries: PolicyEntry[];
+  /** Entry names as EnumValues listed them. */
+  registryOrder: string[];
   /** Every value name in the key, whatever its type (all of them count for numbering). */
   allNames: string[];
   exists: boolean;
@@ -105,7 +109,7 @@ interface ListRead {
 async function readList(reg: Registry, policy: DelegationPolicyName): Promise<ListRead> {
   const key = policyListKey(policy);
   const values = await reg.enumValues(key);
-  if (values === undefined) return { entries: [], allNames: [], exists: false };
+  if (values === undefined) return { entries: [], registryOrder: [], allNames: [], exists: false };
   const types = new Map(values.map((v) => [v.name, v.type]));
   const entries: PolicyEntry[] = [];
   for (const name of sortEntryNames(values.map((v) => v.name))) {
@@ -114,7 +118,8 @@ async function readList(reg: Registry, policy: DelegationPolicyName): Promise<Li
     const spn = await reg.getText(key, name, type);
     if (spn !== undefined) entries.push({ name, spn });
   }
-  return { entries, allNames: values.map((v) => v.name), exists: true };
+  const read = new Set(entries.map((e) => e.name));
+  return { entries, registryOrder: values.map((v) => v.name).filter((n) => read.has(n)), allNames: values.map((v) => v.name), exists: true };
 }
 
 /** The switch, ConcatenateDefaults and entries of one policy, read live. */
@@ -124,7 +129,7 @@ export async function readPolicy(api: WsmanHostApi, policy: DelegationPolicyName
   const enabled = await reg.getDword(CREDENTIALS_DELEGATION_KEY, policy);
   const concatenateDefaults = await reg.getDword(CREDENTIALS_DELEGATION_KEY, DELEGATION_POLICIES[policy]);
   const list = await readList(reg, policy);
-  const state: PolicyState = { entries: list.entries, listKeyExists: list.exists };
+  const state: PolicyState = { entries: list.entries, registryOrder: list.registryOrder, listKeyExists: list.exists };
   if (enabled !== undefined) state.enabled = enabled;
   if (concatenateDefaults !== undefined) state.concatenateDefaults = concatenateDefaults;
   return state;

@@ -11,7 +11,10 @@ export interface PolicySnapshot {
   enabled: number | null;
   concatenateDefaults: number | null;
   listKeyExists: boolean;
+  /** In numeric name order. */
   entries: Array<{ name: string; spn: string }>;
+  /** The entries' names in the order the host enumerates them. */
+  registryOrder: string[];
 }
 
 export interface HostStateSnapshot {
@@ -45,6 +48,7 @@ export async function readHostState(api: WsmanHostApi): Promise<HostStateSnapsho
       concatenateDefaults: state.concatenateDefaults ?? null,
       listKeyExists: state.listKeyExists,
       entries: state.entries.map((e) => ({ name: e.name, spn: e.spn })),
+      registryOrder: [...state.registryOrder],
     };
   }
   const encryptionOracle = (await getEncryptionOracle(api)) ?? null;
@@ -63,23 +67,27 @@ export async function readHostState(api: WsmanHostApi): Promise<HostStateSnapsho
   };
 }
 
-// Get-WSManCredSSP's wording (PowerShell WsManResources.txt: DelegateFreshCred,
-// NoDelegateFreshCred, CredSSPServiceConfigured, CredSSPServiceNotConfigured).
-const DELEGATE_FRESH = "The machine is configured to allow delegating fresh credentials to the following target(s): ";
+// Get-WSManCredSSP's wording (PowerShell WsManResources.resx: DelegateFreshCred — which
+// ends at "target(s):", no space — NoDelegateFreshCred, CredSSPServiceConfigured,
+// CredSSPServiceNotConfigured).
+const DELEGATE_FRESH = "The machine is configured to allow delegating fresh credentials to the following target(s):";
 const NO_DELEGATE_FRESH = "The machine is not configured to allow delegating fresh credentials.";
 const SERVICE_CONFIGURED = "This computer is configured to receive credentials from a remote client computer.";
 const SERVICE_NOT_CONFIGURED = "This computer is not configured to receive credentials from a remote client computer.";
 
 /**
  * The two lines Get-WSManCredSSP prints, computed from a snapshot the way the cmdlet
- * does: line 1 lists the AllowFreshCredentials entries starting with "wsman"
- * (case-insensitive; the switch DWORD is not consulted), each prepended to the
- * result so they come out in reverse order, joined by the en-US list separator ",";
- * line 2 reflects Service/Auth/CredSSP. For display only — nothing reads it back.
+ * does (CredSSP.cs, GetDelegateSettings): line 1 walks the AllowFreshCredentials values
+ * in registry (enumeration) order, keeps those starting with "wsman" (case-insensitive;
+ * the switch DWORD is not consulted) and prepends each to the result — so they print in
+ * reverse registry order — joined by the en-US list separator ","; line 2 reflects
+ * Service/Auth/CredSSP. For display only — nothing reads it back.
  */
 export function formatCredSSPStatus(snapshot: HostStateSnapshot): [string, string] {
-  const targets = snapshot.delegation.AllowFreshCredentials.entries
-    .map((e) => e.spn)
+  const fresh = snapshot.delegation.AllowFreshCredentials;
+  const spnOf = new Map(fresh.entries.map((e) => [e.name, e.spn]));
+  const targets = fresh.registryOrder
+    .map((name) => spnOf.get(name) ?? "")
     .filter((spn) => spn.toLowerCase().startsWith("wsman"))
     .reverse();
   const first = targets.length > 0 ? DELEGATE_FRESH + targets.join(",") : NO_DELEGATE_FRESH;
