@@ -272,7 +272,8 @@ export const FAULTS = {
     message: `The WS-Management service cannot process the request because the XML is invalid. The value of the ${setting} setting is not valid. `,
   }),
   gpoControlled: (): WsmanFault => ({
-    // ERROR_WSMAN_CONFIG_CANNOT_CHANGE_GPO_CONTROLLED_SETTING (0x8033808A); wording from user reports.
+    // ERROR_WSMAN_CONFIG_CANNOT_CHANGE_GPO_CONTROLLED_SETTING (0x8033808A); code and wording as
+    // real hosts report them (docs/windows-facts.md); the subcode is unverified.
     code: "s:Sender",
     subcode: "w:AccessDenied",
     reason:

@@ -1,5 +1,6 @@
 // AllowEncryptionOracle (CVE-2018-0886 "Encryption Oracle Remediation").
-// The value meanings are from non-Microsoft pages (unverified); a change takes a reboot.
+// 0 Force Updated Clients, 1 Mitigated, 2 Vulnerable (KB4093492; docs/windows-facts.md);
+// a change takes a reboot.
 
 import { InvalidArgumentError, VerifyError } from "./errors";
 import { Registry } from "./registry";
