@@ -6,8 +6,8 @@ import type { WinRMClientOptions } from "../../provider/src/winrm";
 import { describeFault } from "../../provider/src/windows";
 import {
   httpResponse, replyEnvelope, startHostileServer, streamEndlessChunks, streamRepeated,
-} from "./support/hostile-server";
-import type { HostileAnswer, HostileServer } from "./support/hostile-server";
+} from "../../testkit/hostile-server";
+import type { HostileAnswer, HostileServer } from "../../testkit/hostile-server";
 
 const AUTH_URI = "http://schemas.microsoft.com/wbem/wsman/1/config/service/auth";
 const SOAP = "application/soap+xml;charset=UTF-8";

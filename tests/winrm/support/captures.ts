@@ -39,10 +39,7 @@ export function actionOf(envelope: string): string {
   return m ? m[1].trim() : "";
 }
 
-export function messageIdOf(envelope: string): string {
-  const m = /<(?:\w+:)?MessageID[^>]*>([^<]+)</.exec(envelope);
-  return m ? m[1].trim() : "";
-}
+export { messageIdOf } from "../../../testkit/hostile-server";
 
 function unescape(s: string): string {
   return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");

@@ -1,11 +1,10 @@
-// A raw TCP "WinRM endpoint" for hostile-server tests: it reads each HTTP request
+// A raw TCP "WinRM endpoint" for hostile-server tests and the reliability benchmark: it reads each HTTP request
 // (headers and a Content-Length body) and lets the test write whatever bytes it likes
 // back on the socket — oversized or endless bodies, broken headers, forged faults.
 // Bodies are produced lazily with back-pressure, so a 50 MB answer costs the test
 // process nothing until the client actually reads it.
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
-import { messageIdOf } from "./captures";
 
 export interface HostileRequest {
   method: string;
@@ -15,12 +14,17 @@ export interface HostileRequest {
   messageId: string;
 }
 
+/** The MessageID of a SOAP envelope, "" when there is none. */
+export function messageIdOf(envelope: string): string {
+  return /<(?:\w+:)?MessageID[^>]*>([^<]+)</.exec(envelope)?.[1].trim() ?? "";
+}
+
 /** Writes the answer to one request; may end or destroy the socket. */
 export type HostileAnswer = (req: HostileRequest, socket: net.Socket) => void | Promise<void>;
 
 export interface HostileServer {
   port: number;
-  /** Bytes written to clients so far (all connections). */
+  /** Bytes written to clients on connections that have closed. */
   readonly bytesSent: number;
   /** Connections the client closed or reset before the answer was complete. */
   readonly clientAborts: number;
@@ -40,13 +44,9 @@ export async function startHostileServer(answer: HostileAnswer): Promise<Hostile
     socket.on("error", () => undefined);
     socket.on("close", () => {
       sockets.delete(socket);
+      bytesSent += socket.bytesWritten;
       if (busy) clientAborts++;
     });
-    const origWrite = socket.write.bind(socket);
-    (socket as { write: unknown }).write = (chunk: Buffer | string, ...rest: unknown[]) => {
-      bytesSent += Buffer.byteLength(chunk);
-      return (origWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
-    };
     socket.on("data", async (d: Buffer) => {
       pending = Buffer.concat([pending, d]);
       const end = pending.indexOf("\r\n\r\n");
@@ -115,15 +115,25 @@ export function streamRepeated(socket: net.Socket, head: string, unit: string, t
   });
 }
 
-/** Writes chunked-encoding chunks of `unit` until the peer closes the connection. */
-export function streamEndlessChunks(socket: net.Socket, head: string, unit: string): Promise<number> {
+/**
+ * Writes chunked-encoding chunks of `unit` until `total` bytes of body (then the last
+ * chunk) or, by default, until the peer closes the connection.
+ */
+export function streamEndlessChunks(socket: net.Socket, head: string, unit: string, total = Infinity): Promise<number> {
   return new Promise((resolve) => {
     const data = unit.repeat(Math.max(1, Math.floor(16384 / unit.length)));
     const chunk = Buffer.from(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
     let written = 0;
+    let body = 0;
     const pump = (): void => {
       while (!socket.destroyed) {
+        if (body >= total) {
+          socket.end("0\r\n\r\n");
+          resolve(written);
+          return;
+        }
         written += chunk.length;
+        body += data.length;
         if (!socket.write(chunk)) {
           socket.once("drain", pump);
           return;
