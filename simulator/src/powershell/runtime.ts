@@ -441,12 +441,14 @@ export class PsRuntime {
     hostname: async (ctx) => ctx.emit(this.host.identity.shortName),
     whoami: async (ctx) => ctx.emit(`${this.host.identity.netbiosName}\\${this.host.user}`.toLowerCase()),
     "Get-WSManCredSSP": async (ctx) => {
-      // Get-WSManCredSSP lists the "wsman/…" values of AllowFreshCredentials, last first.
+      // Get-WSManCredSSP lists the "wsman/…" values of AllowFreshCredentials in registry
+      // order, each prepended (so last first), right after "target(s):" with no space
+      // (CredSSP.cs GetDelegateSettings; the DelegateFreshCred resource string).
       const sub = `${CREDENTIALS_DELEGATION}\\AllowFreshCredentials`;
       const values = (this.host.state.registry.enumValues("HKLM", sub) ?? [])
         .map(({ name }) => this.host.state.registry.get("HKLM", sub, name))
         .flatMap((v) => (v?.type === "REG_SZ" && v.value.toLowerCase().startsWith("wsman") ? [v.value] : []));
-      ctx.emit(values.length ? `The machine is configured to allow delegating fresh credentials to the following target(s): ${values.reverse().join(",")}` : "The machine is not configured to allow delegating fresh credentials.");
+      ctx.emit(values.length ? `The machine is configured to allow delegating fresh credentials to the following target(s):${values.reverse().join(",")}` : "The machine is not configured to allow delegating fresh credentials.");
       ctx.emit(effectiveCredSsp(this.host.state, "Service") ? "This computer is configured to receive credentials from a remote client computer." : "This computer is not configured to receive credentials from a remote client computer.");
     },
     "Test-WSMan": async (ctx) => {

@@ -6,6 +6,7 @@ import type { CredSspAuthOptions } from "../../../provider/src/winrm/auth/credss
 import { makeEndpoint } from "../../../provider/src/winrm/endpoint";
 import { WsmanSession } from "../../../provider/src/winrm/session";
 import { transferGet, transferPut } from "../../../provider/src/winrm/transfer";
+import { MAX_REPLY_BYTES } from "../../../provider/src/winrm/soap";
 import { HttpTransport } from "../../../provider/src/winrm/transport";
 import type { WsmanObject } from "../../../provider/src/winrm/xml";
 
@@ -30,6 +31,7 @@ export function credSspSession(o: {
     tls: { insecureSkipVerify: true },
     connectTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
+    maxResponseBytes: MAX_REPLY_BYTES,
   });
   const authenticator = new CredSspAuthenticator(transport, o.username, o.password, o.options);
   const session = new WsmanSession(endpoint, authenticator, { retries: 0, baseDelayMs: 10, maxDelayMs: 10 }, 20);
