@@ -9,10 +9,15 @@ TOOLS="$ROOT/.tools"
 PULUMI_VERSION="3.248.0"
 PULUMI_MIN_VERSION="3.248.0"
 PULUMI_BUILT="$TOOLS/pulumi-v$PULUMI_VERSION/bin/pulumi"
-# A nodejs language host that only generates SDKs (see scripts/pulumi-cli/language-nodejs):
-# the real one's Go module is not on the module proxy. Kept out of bin/ so the engine
-# never picks it up to run a program.
+# Language hosts that only generate SDKs, for `pulumi package gen-sdk` (see
+# scripts/pulumi-cli/gensdk): the real ones' Go modules are not on the module proxy.
+# Kept out of bin/ so the engine never picks one up to run a program.
 PULUMI_GENSDK_DIR="$TOOLS/pulumi-v$PULUMI_VERSION/gen-sdk"
+PULUMI_GENSDK_LANGUAGES="nodejs python go"
+# The YAML language host, next to the CLI so that YAML programs run from disk. Its
+# version is pinned by scripts/pulumi-yaml/go.mod.
+PULUMI_YAML_VERSION="1.25.0"
+PULUMI_YAML_BUILT="$TOOLS/pulumi-v$PULUMI_VERSION/bin/pulumi-language-yaml"
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -65,7 +70,11 @@ ensure_pulumi() {
     log "note: ignoring pulumi $v on PATH (need v3 >= $PULUMI_MIN_VERSION)"
   fi
   if [ ! -x "$PULUMI_BUILT" ]; then build_pulumi || return 1; fi
-  if [ ! -x "$PULUMI_GENSDK_DIR/pulumi-language-nodejs" ]; then build_gensdk_host || return 1; fi
+  local lang
+  for lang in $PULUMI_GENSDK_LANGUAGES; do
+    if [ ! -x "$PULUMI_GENSDK_DIR/pulumi-language-$lang" ]; then build_gensdk_host "$lang" || return 1; fi
+  done
+  if [ ! -x "$PULUMI_YAML_BUILT" ]; then build_pulumi_yaml || return 1; fi
   printf '%s\n' "$PULUMI_BUILT"
 }
 
@@ -93,13 +102,23 @@ build_pulumi() {
   log "==> built $("$PULUMI_BUILT" version) at $PULUMI_BUILT"
 }
 
-build_gensdk_host() {
-  log "==> building the SDK-generating nodejs language host (scripts/pulumi-cli/language-nodejs)"
+build_gensdk_host() { # $1: nodejs, python or go
+  log "==> building the SDK-generating $1 language host (scripts/pulumi-cli/language-$1)"
   mkdir -p "$PULUMI_GENSDK_DIR"
   (cd "$ROOT/scripts/pulumi-cli" && go build -mod=readonly -trimpath \
       -ldflags "-s -w -X main.version=$PULUMI_VERSION" \
-      -o "$PULUMI_GENSDK_DIR/pulumi-language-nodejs" ./language-nodejs 1>&2) ||
-    { log "error: building the nodejs language host failed (see above)"; return 1; }
+      -o "$PULUMI_GENSDK_DIR/pulumi-language-$1" "./language-$1" 1>&2) ||
+    { log "error: building the $1 language host failed (see above)"; return 1; }
+}
+
+build_pulumi_yaml() {
+  log "==> building the YAML language host v$PULUMI_YAML_VERSION (scripts/pulumi-yaml; first run only; about 3-4 minutes on 2 cores)"
+  local out="$PULUMI_YAML_BUILT.partial"
+  (cd "$ROOT/scripts/pulumi-yaml" && go build -mod=readonly -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+      -o "$out" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml 1>&2) ||
+    { log "error: building pulumi-language-yaml failed (see above)"; return 1; }
+  mv "$out" "$PULUMI_YAML_BUILT"
 }
 
 # pywinrm referees the simulator. Debian's package loads under /usr/bin/python3 only.
