@@ -27,9 +27,10 @@ import {
   Stack,
 } from "@pulumi/pulumi/automation";
 import { deepEqual } from "../provider/src/resources/common";
+import { packageRoot } from "../provider/src/plugin/package-root";
 
 /** The checkout's root: the nearest folder above this file whose package.json is ours. */
-export const REPO_ROOT: string = findRepoRoot(__dirname);
+export const REPO_ROOT: string = packageRoot(__dirname);
 
 /** A fixed passphrase: the stacks here are throwaway and local. */
 export const STACK_PASSPHRASE = "pulumi-credssp-local-stacks";
@@ -120,20 +121,6 @@ export async function openStack(opts: OpenStackOptions): Promise<EngineStack> {
       if (ownsBackend) fs.rmSync(backendDir, { recursive: true, force: true });
     },
   };
-}
-
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest)) {
-      const name = (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name;
-      if (name === "pulumi-credssp") return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no pulumi-credssp package.json above ${start}`);
-    dir = parent;
-  }
 }
 
 /** What one resource's planned step changes, by top-level input property. */
