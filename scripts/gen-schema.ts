@@ -22,6 +22,8 @@ import {
   trustedHostsSchema,
 } from "../provider/src/resources";
 import { ENCRYPTION_ORACLE_LEVELS } from "../provider/src/windows";
+import { CONFIG_KEYS } from "../provider/src/plugin/config";
+import { IMPORT_ID_FORMATS } from "../provider/src/plugin/import-ids";
 
 type JsonSchema = {
   type?: string;
@@ -42,6 +44,8 @@ interface PulumiProperty {
 }
 
 const PKG = "credssp";
+/** The Go SDK's import path (sdk/go/credssp; its module is sdk/go). Not published: use a replace directive. */
+const GO_IMPORT_BASE = "example.com/pulumi-credssp/sdk/go/credssp";
 const CONNECTION_TOKEN = `${PKG}:index:Connection`;
 const ENUM_TOKENS: Record<string, string> = {
   "ntlm,basic,credssp": `${PKG}:index:AuthScheme`,
@@ -90,8 +94,16 @@ function resourceProperties(def: (typeof RESOURCES)[number]) {
   return { description: js.description, inputs, required, outputs };
 }
 
+/** The import section of a resource's description: the ID format `pulumi import` takes. */
+function importDoc(name: string): string {
+  const f = IMPORT_ID_FORMATS[name];
+  if (!f) throw new Error(`no import ID format for ${name}`);
+  return `\n\n## Import\n\nThe ID names the host and what to adopt: \`${f.format}\`.\n\n\`\`\`sh\n$ pulumi import ${PKG}:index:${name} <name> '${f.example}'\n\`\`\``;
+}
+
 function resourceSpec(def: (typeof RESOURCES)[number]) {
-  const { description, inputs, required: requiredInputs, outputs } = resourceProperties(def);
+  const { description: text, inputs, required: requiredInputs, outputs } = resourceProperties(def);
+  const description = `${text}${importDoc(def.name)}`;
   const inputProperties = Object.fromEntries(inputs.map(([key, value]) => [key, toProperty(value)]));
   const properties: Record<string, PulumiProperty> = { ...inputProperties };
   for (const [key, value] of outputs) properties[key] = toProperty(value);
@@ -103,10 +115,18 @@ function resourceSpec(def: (typeof RESOURCES)[number]) {
 export function buildSchema(): Record<string, unknown> {
   const version = (JSON.parse(findPackageJson()) as { version: string }).version;
   const conn = jsonSchema(connectionSchema);
+  const configurable = new Set<string>(CONFIG_KEYS);
   const connectionProperties: Record<string, PulumiProperty> = {};
+  const configVariables: Record<string, PulumiProperty> = {};
   for (const [key, value] of Object.entries(conn.properties ?? {})) {
-    connectionProperties[key] = toProperty(value);
-    if (key === "password") connectionProperties[key].secret = true;
+    const prop = toProperty(value);
+    if (key === "password") prop.secret = true;
+    connectionProperties[key] = configurable.has(key)
+      ? { ...prop, description: `${prop.description} Defaults to the provider setting \`${PKG}:${key}\`.` }
+      : prop;
+    if (configurable.has(key)) {
+      configVariables[key] = { ...prop, description: `${prop.description} Used for every resource whose \`connection\` leaves \`${key}\` out.` };
+    }
   }
   return {
     name: PKG,
@@ -115,14 +135,25 @@ export function buildSchema(): Record<string, unknown> {
     description: "Declarative CredSSP delegation (the PowerShell double hop) for Windows hosts, over WinRM.",
     keywords: ["pulumi", "windows", "winrm", "credssp", "kind/native"],
     license: "Apache-2.0",
-    meta: { moduleFormat: "(.*)" },
-    language: { nodejs: { packageName: "pulumi-credssp" } },
+    // supportPack: the Go SDK gets its own go.mod, the Python SDK a pyproject.toml.
+    meta: { moduleFormat: "(.*)", supportPack: true },
+    language: {
+      nodejs: { packageName: "pulumi-credssp" },
+      python: { packageName: "pulumi_credssp", respectSchemaVersion: true },
+      go: { importBasePath: GO_IMPORT_BASE, respectSchemaVersion: true, generateResourceContainerTypes: true },
+    },
+    config: { variables: configVariables },
+    provider: {
+      description: "The credssp provider: WinRM settings shared by every resource that uses it.",
+      inputProperties: configVariables,
+    },
     types: {
       [CONNECTION_TOKEN]: {
         type: "object",
         description: conn.description,
         properties: connectionProperties,
-        required: (conn.required ?? []).sort(),
+        // user and password may come from the provider configuration instead.
+        required: (conn.required ?? []).filter((k) => !configurable.has(k)).sort(),
       },
       [ENUM_TOKENS["ntlm,basic,credssp"]]: {
         type: "string",
