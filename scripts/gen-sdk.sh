@@ -6,6 +6,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 out="${1:-$ROOT/sdk}"
+# gen-sdk loads plugins from PULUMI_HOME; keep ours out of ~/.pulumi.
+export PULUMI_HOME="${PULUMI_HOME:-$TOOLS/pulumi-home}"
 for lang in python go; do
   # Our gen-sdk hosts are on PATH on purpose; the CLI's note saying so is noise here.
   if ! msg="$("$ROOT/scripts/pulumi.sh" package gen-sdk "$ROOT/schema.json" --language "$lang" -o "$out" 2>&1)"; then

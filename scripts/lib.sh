@@ -171,17 +171,19 @@ ensure_samba() {
   return 1
 }
 
-# The Python peers (pywinrm 0.5, pyspnego, requests-credssp, pypsrp, smbprotocol) in a
-# virtualenv of their own, from the pinned tests/peers/requirements.txt. Rebuilt only
-# when that file changes (its hash is kept in the venv), like ensure_node_modules.
+# The Python peers (pywinrm 0.5, pyspnego, requests-credssp, pypsrp, smbprotocol) and
+# Pulumi's Python SDK (for the plugin's Python program) in a virtualenv of their own,
+# from the pinned tests/peers/requirements.txt and tests/plugin/python/requirements.txt.
+# Rebuilt only when those files change (their hash is kept in the venv), like
+# ensure_node_modules.
 PEERS_VENV="$TOOLS/peers-venv"
-PEERS_REQUIREMENTS="$ROOT/tests/peers/requirements.txt"
+PEERS_REQUIREMENTS=("$ROOT/tests/peers/requirements.txt" "$ROOT/tests/plugin/python/requirements.txt")
 ensure_peers_venv() {
-  local want have="" py
-  want="$(sha256sum "$PEERS_REQUIREMENTS" | cut -d' ' -f1)"
+  local want have="" py f pip_args=()
+  want="$(cat "${PEERS_REQUIREMENTS[@]}" | sha256sum | cut -d' ' -f1)"
   [ -f "$PEERS_VENV/.requirements-sha256" ] && have="$(cat "$PEERS_VENV/.requirements-sha256")"
   [ "$want" = "$have" ] && [ -x "$PEERS_VENV/bin/python" ] && return 0
-  log "==> creating the Python peers' virtualenv ($PEERS_VENV) from tests/peers/requirements.txt"
+  log "==> creating the Python peers' virtualenv ($PEERS_VENV) from tests/peers and tests/plugin/python requirements.txt"
   rm -rf "$PEERS_VENV"
   for py in python3 /usr/bin/python3; do
     command -v "$py" >/dev/null 2>&1 && "$py" -m venv "$PEERS_VENV" 1>&2 2>/dev/null && break
@@ -196,8 +198,9 @@ ensure_peers_venv() {
     log "error: cannot create a Python virtualenv for the peers (need python3 with the venv module)"
     return 1
   fi
+  for f in "${PEERS_REQUIREMENTS[@]}"; do pip_args+=(-r "$f"); done
   "$PEERS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-      -r "$PEERS_REQUIREMENTS" 1>&2 || { log "error: pip could not install the peers (see above)"; rm -rf "$PEERS_VENV"; return 1; }
+      "${pip_args[@]}" 1>&2 || { log "error: pip could not install the peers (see above)"; rm -rf "$PEERS_VENV"; return 1; }
   printf '%s\n' "$want" > "$PEERS_VENV/.requirements-sha256"
 }
 
