@@ -43,15 +43,13 @@ export function checkProviderConfig(inputs: PropertyMap): ConfigCheck {
   const settings = Object.fromEntries(Object.entries(inputs).filter(([k]) => !ENGINE_KEYS.has(k)));
   const parsed = providerConfigSchema.safeParse(settings);
   if (parsed.success) return { config: parsed.data, failures: [] };
+  const known = CONFIG_KEYS.map((k) => `credssp:${k}`).join(", ");
   return {
-    failures: parsed.error.issues.map((issue) => {
-      const key = issue.path.length > 0 ? String(issue.path[0]) : "";
-      const message =
-        issue.code === "unrecognized_keys"
-          ? `unknown setting ${issue.keys.map((k) => `credssp:${k}`).join(", ")}; the settings are ${CONFIG_KEYS.map((k) => `credssp:${k}`).join(", ")}`
-          : issue.message;
-      return { property: key, reason: key ? `credssp:${key}: ${message}` : message };
-    }),
+    failures: parsed.error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ property: key, reason: `credssp:${key}: unknown setting; the settings are ${known}` }))
+        : [{ property: String(issue.path[0] ?? ""), reason: `credssp:${String(issue.path[0] ?? "")}: ${issue.message}` }],
+    ),
   };
 }
 

@@ -17,7 +17,7 @@ export const PASSWORD_PATH: Path = ["connection", "password"];
 
 export interface Unwrapped {
   value: PropertyMap;
-  /** Where secrets were, outermost first. */
+  /** Where secrets were (an enclosing secret before any inside it). */
   secrets: Path[];
 }
 

@@ -1,0 +1,221 @@
+// The plugin's ResourceProvider service spoken to over real gRPC on loopback (the same
+// generated client stubs the engine's protocol defines), against simulated hosts:
+// configuration, check failures, secrets in and out, detailed diffs, create/read/delete
+// and a part-way failure reported as ErrorResourceInitFailed with the state reached.
+import type { Metadata, Server, ServiceError } from "@grpc/grpc-js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { anyproto, emptyproto, grpc, provproto, provrpc, statusproto, structproto } from "../../provider/src/plugin/rpc";
+import { providerService } from "../../provider/src/plugin/server";
+import { REPO_ROOT } from "../../scripts/engine";
+import { ADMIN, FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
+import { oob } from "../../testkit/out-of-band";
+
+jest.setTimeout(120_000);
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET = "1b47061264138c4ac30d75fd1eb44270";
+const secret = (value: unknown) => ({ [SIG]: SECRET, value });
+const URN = (type: string, name = "r") => `urn:pulumi:dev::proj::credssp:index:${type}::${name}`;
+
+type Client = InstanceType<typeof provrpc.ResourceProviderClient>;
+
+/** Calls one unary method, resolving with the response or rejecting with the gRPC error. */
+function call<Req, Res>(client: Client, method: string, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    (client as any)[method](req, (err: ServiceError | null, res: Res) => (err ? reject(err) : resolve(res))),
+  );
+}
+
+const struct = (v: Record<string, unknown>) => structproto.Struct.fromJavaScript(v as any);
+
+function checkRequest(type: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
+  const req = new provproto.CheckRequest();
+  req.setUrn(URN(type));
+  req.setType(`credssp:index:${type}`);
+  req.setNews(struct(news));
+  req.setOlds(struct(olds));
+  return req;
+}
+
+function configureRequest(args: Record<string, unknown>) {
+  const req = new provproto.ConfigureRequest();
+  req.setArgs(struct(args));
+  req.setAcceptsecrets(true);
+  return req;
+}
+
+describe("the plugin's gRPC service", () => {
+  let server: Server;
+  let client: Client;
+  let hosts: FleetHost[] = [];
+
+  beforeEach(async () => {
+    server = new grpc.Server();
+    server.addService(provrpc.ResourceProviderService, providerService());
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+
+  afterEach(async () => {
+    client.close();
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await stopFleet(hosts);
+    hosts = [];
+  });
+
+  it("serves schema.json and the package version", async () => {
+    const schema = await call<any, any>(client, "getSchema", new provproto.GetSchemaRequest());
+    expect(schema.getSchema()).toBe(fs.readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8"));
+    const info = await call<any, any>(client, "getPluginInfo", new emptyproto.Empty());
+    expect(info.getVersion()).toBe(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version);
+  });
+
+  it("CheckConfig types string settings, keeps the password secret, and names unknown or bad settings", async () => {
+    const ok = await call<any, any>(client, "checkConfig", checkRequest("", { user: "admin", password: "pw", https: "true", insecureSkipVerify: false, version: "0.1.0" }));
+    expect(ok.getFailuresList()).toEqual([]);
+    expect(ok.getInputs().toJavaScript()).toEqual({ user: "admin", password: secret("pw"), https: true, insecureSkipVerify: false, version: "0.1.0" });
+
+    const bad = await call<any, any>(client, "checkConfig", checkRequest("", { usr: "admin", auth: "kerberoz", https: "yes" }));
+    const failures = bad.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        ["usr", "credssp:usr: unknown setting; the settings are credssp:user, credssp:password, credssp:auth, credssp:https, credssp:caCert, credssp:insecureSkipVerify"],
+        ["auth", expect.stringMatching(/^credssp:auth: /)],
+        ["https", expect.stringMatching(/^credssp:https: /)],
+      ]),
+    );
+  });
+
+  it("Check: a connection without credentials fails naming the provider settings; configured ones fill in and stay out of the inputs", async () => {
+    const missing = await call<any, any>(client, "check", checkRequest("CredSSPServer", { connection: { host: "srv01.corp.test" } }));
+    const reasons = missing.getFailuresList().map((f: any) => `${f.getProperty()}: ${f.getReason()}`);
+    expect(reasons).toEqual([
+      expect.stringMatching(/^connection\.user: .*\(set connection\.user or the provider setting credssp:user\)$/),
+      expect.stringMatching(/^connection\.password: .*\(set connection\.password or the provider setting credssp:password\)$/),
+    ]);
+
+    await call(client, "configure", configureRequest({ user: "admin", password: secret("pw"), auth: "ntlm" }));
+    const filled = await call<any, any>(client, "check", checkRequest("CredSSPServer", { connection: { host: "srv01.corp.test" } }));
+    expect(filled.getFailuresList()).toEqual([]);
+    // https and port are check's defaults; user, password and auth came from configuration.
+    expect(filled.getInputs().toJavaScript()).toEqual({ connection: { host: "srv01.corp.test", port: 5985, https: false }, enabled: true });
+
+    // A password of the resource's own stays in its inputs, secret even if it came in plain.
+    const own = await call<any, any>(client, "check", checkRequest("CredSSPServer", { connection: { host: "h", user: "u", password: "own" } }));
+    expect(own.getInputs().toJavaScript().connection).toEqual({ host: "h", user: "u", password: secret("own"), port: 5985, https: false });
+
+    // Configuration cannot make an invalid connection valid: basic over HTTP still fails.
+    await call(client, "configure", configureRequest({ user: "admin", password: secret("pw"), auth: "basic" }));
+    const basic = await call<any, any>(client, "check", checkRequest("CredSSPServer", { connection: { host: "h" } }));
+    expect(basic.getFailuresList().map((f: any) => f.getProperty())).toEqual(["connection.auth"]);
+  });
+
+  it("Diff names each changed property, and a new host replaces", async () => {
+    const olds = { connection: { host: "a", port: 5985, https: false }, hosts: ["x"], exclusive: false, value: "x", host: "a", owned: { added: ["x"] }, lastApplied: [] };
+    const diff = async (news: Record<string, unknown>) => {
+      const req = new provproto.DiffRequest();
+      req.setId("id");
+      req.setUrn(URN("TrustedHosts"));
+      req.setType("credssp:index:TrustedHosts");
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
+      req.setOldInputs(struct({ connection: olds.connection, hosts: olds.hosts, exclusive: false }));
+      const res = await call<any, any>(client, "diff", req);
+      const detail: Record<string, number> = {};
+      res.getDetaileddiffMap().forEach((v: any, k: string) => (detail[k] = v.getKind()));
+      return { changes: res.getChanges(), replaces: res.getReplacesList(), diffs: res.getDiffsList(), detail, has: res.getHasdetaileddiff() };
+    };
+    const K = provproto.PropertyDiff.Kind;
+    const C = provproto.DiffResponse.DiffChanges;
+
+    expect(await diff({ connection: { host: "a", port: 5985, https: false }, hosts: ["x"], exclusive: false })).toEqual({
+      changes: C.DIFF_NONE,
+      replaces: [],
+      diffs: [],
+      detail: {},
+      has: true,
+    });
+    expect(await diff({ connection: { host: "a", port: 5986, https: false }, hosts: ["x", "y"], exclusive: false })).toEqual({
+      changes: C.DIFF_SOME,
+      replaces: [],
+      diffs: ["connection", "hosts"],
+      detail: { "connection.port": K.UPDATE, hosts: K.UPDATE },
+      has: true,
+    });
+    expect(await diff({ connection: { host: "b", port: 5985, https: false, timeoutSeconds: 5 }, hosts: ["x"], exclusive: false })).toEqual({
+      changes: C.DIFF_SOME,
+      replaces: ["connection"],
+      diffs: ["connection"],
+      detail: { "connection.host": K.UPDATE_REPLACE, "connection.timeoutSeconds": K.ADD_REPLACE },
+      has: true,
+    });
+  });
+
+  it("Create, Read and Delete a resource with configured credentials: none in state, host restored", async () => {
+    hosts = await startFleet(["ws01.corp.test"]);
+    const [ws01] = hosts;
+    const before = await liveSnapshot(ws01);
+    await call(client, "configure", configureRequest({ user: ADMIN.name, password: secret(ADMIN.password) }));
+    const checked = await call<any, any>(client, "check", checkRequest("TrustedHosts", { connection: { host: "127.0.0.1", port: ws01.port }, hosts: ["srv01.corp.test"] }));
+    expect(checked.getFailuresList()).toEqual([]);
+
+    const create = new provproto.CreateRequest();
+    create.setUrn(URN("TrustedHosts"));
+    create.setType("credssp:index:TrustedHosts");
+    create.setProperties(checked.getInputs());
+    const created = await call<any, any>(client, "create", create);
+    const state = created.getProperties().toJavaScript();
+    expect(JSON.stringify(state)).not.toContain(ADMIN.password);
+    expect(state.connection).toEqual({ host: "127.0.0.1", port: ws01.port, https: false, auth: "ntlm" });
+    expect(state.value).toBe("srv01.corp.test");
+    expect(await oob(ws01).config("client", "TrustedHosts")).toBe("srv01.corp.test");
+
+    const read = new provproto.ReadRequest();
+    read.setId(created.getId());
+    read.setUrn(URN("TrustedHosts"));
+    read.setType("credssp:index:TrustedHosts");
+    read.setProperties(created.getProperties());
+    read.setInputs(checked.getInputs());
+    const refreshed = await call<any, any>(client, "read", read);
+    expect(refreshed.getId()).toBe(created.getId());
+    expect(refreshed.getInputs().toJavaScript()).toEqual({ connection: state.connection, hosts: ["srv01.corp.test"], exclusive: false });
+
+    const del = new provproto.DeleteRequest();
+    del.setId(created.getId());
+    del.setUrn(URN("TrustedHosts"));
+    del.setType("credssp:index:TrustedHosts");
+    del.setProperties(created.getProperties());
+    await call(client, "delete", del);
+    expect(await liveSnapshot(ws01)).toEqual(before);
+  });
+
+  it("a failure part-way through create comes back as ErrorResourceInitFailed with the state reached, password encrypted", async () => {
+    hosts = await startFleet(["srv01.corp.test"]);
+    const [srv01] = hosts;
+    // A GPO owns the server's CredSSP setting: the write is refused.
+    await oob(srv01).setDword("SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service", "AllowCredSSP", 0);
+    const create = new provproto.CreateRequest();
+    create.setUrn(URN("CredSSPServer"));
+    create.setType("credssp:index:CredSSPServer");
+    create.setProperties(struct({ connection: { ...srv01.connection, password: secret(srv01.connection.password) }, enabled: true }));
+    const err = await call<any, any>(client, "create", create).then(
+      () => undefined,
+      (e: ServiceError) => e,
+    );
+    expect(err?.message).toMatch(/AllowCredSSP|Policies/);
+    expect(err?.message).not.toContain(ADMIN.password);
+    const statusBin = (err!.metadata as Metadata).get("grpc-status-details-bin")[0] as Buffer;
+    const status = statusproto.Status.deserializeBinary(new Uint8Array(statusBin));
+    const any = status.getDetailsList()[0] as InstanceType<typeof anyproto.Any>;
+    expect(any.getTypeName()).toBe("pulumirpc.ErrorResourceInitFailed");
+    const detail = provproto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
+    expect(detail.getId()).toMatch(/CredSSPServer/);
+    const recorded = detail.getProperties()!.toJavaScript() as any;
+    expect(recorded.connection.password).toEqual(secret(ADMIN.password));
+    expect(recorded.enabled).toBe(false);
+    expect(detail.getReasonsList()).toEqual([err!.details]);
+  });
+});
