@@ -1,7 +1,7 @@
 // Every error class of every layer, in one table: its base, `name`, literal `code`
 // and message. Callers branch on `code` (contract C), so a code is an interface: this
 // table changes only when one is added or deliberately renamed. The prefix says the
-// layer: WINRM_ (the wire, NTLM and Kerberos included), WINDOWS_, RESOURCE_.
+// layer: WINRM_ (the wire, NTLM and Kerberos included), WINDOWS_, RESOURCE_, PLUGIN_.
 import {
   AuthenticationError,
   ConfigurationError,
@@ -41,6 +41,14 @@ import * as ntlmModule from "../provider/src/winrm/ntlm";
 import * as kerberosModule from "../provider/src/winrm/kerberos";
 import * as windowsModule from "../provider/src/windows";
 import * as resourceErrorsModule from "../provider/src/resources/errors";
+import {
+  ImportIdError,
+  PluginError,
+  ProviderConfigError,
+  UnknownResourceTypeError,
+  UnsupportedValueError,
+} from "../provider/src/plugin/errors";
+import * as pluginErrorsModule from "../provider/src/plugin/errors";
 
 const endpoint = { host: "srv01.corp.test", port: 5986, scheme: "https" as const };
 // A KRB-ERROR as the KDC sent it, and where we were (the server's clock 30 s ahead).
@@ -295,6 +303,34 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     code: "RESOURCE_PARTIAL_APPLY",
     message: "Service/Auth/CredSSP on srv01: boom",
   },
+  {
+    make: () => new UnknownResourceTypeError("credssp:index:Nope", ["credssp:index:CredSSPServer"]),
+    base: PluginError,
+    name: "UnknownResourceTypeError",
+    code: "PLUGIN_UNKNOWN_TYPE",
+    message: 'unknown resource type "credssp:index:Nope"; this provider serves credssp:index:CredSSPServer',
+  },
+  {
+    make: () => new ProviderConfigError("credssp:https: Invalid input: expected boolean, received string"),
+    base: PluginError,
+    name: "ProviderConfigError",
+    code: "PLUGIN_CONFIG",
+    message: "credssp:https: Invalid input: expected boolean, received string",
+  },
+  {
+    make: () => new UnsupportedValueError("connection.caCert"),
+    base: PluginError,
+    name: "UnsupportedValueError",
+    code: "PLUGIN_UNSUPPORTED_VALUE",
+    message: "connection.caCert: assets, archives, resource references and output values are not accepted here",
+  },
+  {
+    make: () => new ImportIdError("CredSSPServer", "srv01/x", "nothing may follow the host"),
+    base: PluginError,
+    name: "ImportIdError",
+    code: "PLUGIN_IMPORT_ID",
+    message: 'import ID "srv01/x" for CredSSPServer: nothing may follow the host; expected <host>[:port], e.g. srv01.corp.example.com',
+  },
 ];
 
 describe("error classes", () => {
@@ -312,7 +348,7 @@ describe("error classes", () => {
   test("each layer's codes carry its prefix, and NTLM's and Kerberos' errors are the wire's", () => {
     for (const { make } of cases) {
       const err = make() as Error & { code: string };
-      const prefix = err instanceof WinRMError ? "WINRM_" : err instanceof WindowsError ? "WINDOWS_" : err instanceof ResourceError ? "RESOURCE_" : "none";
+      const prefix = err instanceof WinRMError ? "WINRM_" : err instanceof WindowsError ? "WINDOWS_" : err instanceof ResourceError ? "RESOURCE_" : err instanceof PluginError ? "PLUGIN_" : "none";
       expect(err.code.startsWith(prefix)).toBe(true);
     }
     expect(new NtlmAuthError("x")).toBeInstanceOf(WinRMError);
@@ -326,12 +362,12 @@ describe("error classes", () => {
       expect(owner.get(err.code) ?? err.name).toBe(err.name);
       owner.set(err.code, err.name);
     }
-    expect(owner.size).toBe(30);
+    expect(owner.size).toBe(34);
   });
 
   test("the table has a row for every error class the layers export", () => {
-    const bases = new Set<unknown>([WinRMError, NtlmError, KerberosError, KerberosRejection, WindowsError, ResourceError]);
-    const exported = [winrmModule, ntlmModule, kerberosModule, windowsModule, resourceErrorsModule]
+    const bases = new Set<unknown>([WinRMError, NtlmError, KerberosError, KerberosRejection, WindowsError, ResourceError, PluginError]);
+    const exported = [winrmModule, ntlmModule, kerberosModule, windowsModule, resourceErrorsModule, pluginErrorsModule]
       .flatMap((m) => Object.values(m))
       .filter((v): v is new (...args: never[]) => Error => typeof v === "function" && v.prototype instanceof Error && !bases.has(v))
       .map((c) => c.name);

@@ -2,33 +2,11 @@
 // port), and for the list resources which entries to adopt. Parsing yields the
 // resource's own inputs; whether they are valid is `check`'s call, as for a program.
 import { LIST_PROPERTY_NAMES } from "../resources/delegation-policy";
+import { ImportIdError } from "./errors";
 import type { PropertyMap } from "./values";
 
-export interface ImportIdFormat {
-  format: string;
-  example: string;
-}
-
-/** Per resource kind: the ID's grammar and an example (schema.json and the README show both). */
-export const IMPORT_ID_FORMATS: Record<string, ImportIdFormat> = {
-  CredSSPServer: { format: "<host>[:port]", example: "srv01.corp.example.com" },
-  CredSSPClient: { format: "<host>[:port]/<computer>[,<computer>…]", example: "ws01.corp.example.com/srv01.corp.example.com" },
-  DelegationPolicy: {
-    format: "<host>[:port]/<list>=<spn>[,<spn>…][;<list>=…]",
-    example: "ws01.corp.example.com:5985/allowFreshCredentials=WSMAN/srv01.corp.example.com;allowFreshCredentialsWhenNTLMOnly=WSMAN/srv01.corp.example.com",
-  },
-  TrustedHosts: { format: "<host>[:port]/<entry>[,<entry>…]", example: "ws01.corp.example.com/srv01.corp.example.com,10.0.0.5" },
-};
-
-/** A readable error for an ID that does not follow its kind's format. */
-export class ImportIdError extends Error {
-  override readonly name = "ImportIdError";
-  readonly code = "PLUGIN_IMPORT_ID";
-  constructor(kind: string, id: string, problem: string) {
-    const f = IMPORT_ID_FORMATS[kind];
-    super(`import ID "${id}" for ${kind}: ${problem}${f ? `; expected ${f.format}, e.g. ${f.example}` : ""}`);
-  }
-}
+export { IMPORT_ID_FORMATS } from "./import-id-formats";
+export type { ImportIdFormat } from "./import-id-formats";
 
 /** `host`, `host:port`, `[v6]` or `[v6]:port` → the connection's host and port. */
 function hostAndPort(kind: string, id: string, text: string): { host: string; port?: number } {

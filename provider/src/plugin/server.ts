@@ -13,6 +13,7 @@ import type { Metadata, sendUnaryData, ServerUnaryCall, ServiceError, UntypedSer
 import { providers } from "../index";
 import { checkProviderConfig, configHint, CONFIG_KEYS, normalisedConfig, ProviderConfig, withConfig, withoutConfig } from "./config";
 import { propertyChanges } from "./diff";
+import { ProviderConfigError, UnknownResourceTypeError } from "./errors";
 import { anyproto, emptyproto, grpc, plugproto, provproto, statusproto } from "./rpc";
 import { packageRoot } from "./package-root";
 import { fromStruct, PropertyMap, toStruct, Unwrapped } from "./values";
@@ -37,8 +38,7 @@ interface ResourceProvider {
 export function kindOf(type: string): Kind {
   const [pkg, mod, name] = type.split(":");
   if (pkg === PACKAGE && mod === "index" && Object.prototype.hasOwnProperty.call(providers, name)) return name as Kind;
-  const known = Object.keys(providers).map((k) => `${PACKAGE}:index:${k}`);
-  throw new Error(`unknown resource type "${type}"; this provider serves ${known.join(", ")}`);
+  throw new UnknownResourceTypeError(type, Object.keys(providers).map((k) => `${PACKAGE}:index:${k}`));
 }
 
 /** The type token of a request: its `type` field, or the URN's type part (older engines). */
@@ -166,7 +166,7 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
         ? fromStruct(args).value
         : Object.fromEntries([...req.getVariablesMap().entries()].map(([k, v]) => [k.replace(/^[^:]+:(config:)?/, ""), v]));
       const checked = checkProviderConfig(inputs);
-      if (!checked.config) throw new Error(checked.failures.map((f) => f.reason).join("; "));
+      if (!checked.config) throw new ProviderConfigError(checked.failures.map((f) => f.reason).join("; "));
       config = checked.config;
       const res = new provproto.ConfigureResponse();
       res.setAcceptsecrets(true);

@@ -3,6 +3,7 @@
 // secrets are unwrapped on the way in, with their paths remembered, and wrapped again
 // on the way out: a value that came in secret leaves secret, and the password always
 // does, whoever supplied it.
+import { UnsupportedValueError } from "./errors";
 import { structproto, Struct } from "./rpc";
 
 /** Key of the object that marks a special value (secret, asset, resource reference, …). */
@@ -29,9 +30,7 @@ function unwrap(v: unknown, path: (string | number)[], secrets: Path[]): unknown
       secrets.push(path);
       return unwrap(obj.value, path, secrets);
     }
-    if (SIG_KEY in obj) {
-      throw new Error(`${path.join(".") || "inputs"}: assets, archives, resource references and output values are not accepted here`);
-    }
+    if (SIG_KEY in obj) throw new UnsupportedValueError(path.join("."));
     return Object.fromEntries(Object.entries(obj).map(([k, x]) => [k, unwrap(x, [...path, k], secrets)]));
   }
   return v;
