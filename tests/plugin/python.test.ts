@@ -1,23 +1,22 @@
 // A Python program (tests/plugin/python/roundtrip.py) on the generated SDK (sdk/python,
 // pip-installed), run inline through Python's Automation API with PyPI's `pulumi`
 // package (pinned in tests/plugin/python/requirements.txt, in .tools/peers-venv):
-// no Python language host is needed. The engine starts the credssp plugin installed from the tarball.
-// Credentials are provider configuration (credssp:user, credssp:password secret).
-import { execFile, execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
+// no Python language host is needed. The engine starts the credssp plugin installed
+// from the tarball. Credentials are provider configuration (credssp:user, and
+// credssp:password as a secret).
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../../scripts/engine";
 import { FleetHost, startFleet, stopFleet } from "../../testkit/fleet";
 import { PluginEngine, pluginEngine, storedState } from "../../testkit/plugin";
+import { installPythonSdk, PYTHON, PythonSdk } from "./support/python-sdk";
 import { Op, programSettings, roundTrip, SRV01, Summary, WS01 } from "./support/round-trip";
 
 jest.setTimeout(600_000);
 
 const run = promisify(execFile);
 const PROJECT = "credssp-python-roundtrip";
-const PYTHON = path.join(REPO_ROOT, ".tools", "peers-venv", "bin", "python");
 
 describe("a Python program through the plugin", () => {
   let hosts: FleetHost[] = [];
@@ -29,7 +28,7 @@ describe("a Python program through the plugin", () => {
       env: {
         ...process.env,
         ...engine!.env,
-        PYTHONPATH: path.join(site, "lib"),
+        PYTHONPATH: sdk!.lib,
         CREDSSP_ROUNDTRIP: JSON.stringify(settings),
       },
       maxBuffer: 64 * 1024 * 1024,
@@ -37,23 +36,13 @@ describe("a Python program through the plugin", () => {
     return JSON.parse(stdout.trim().split("\n").pop()!) as Summary;
   };
 
-  let site = "";
+  let sdk: PythonSdk | undefined;
 
   beforeAll(() => {
-    // `npm test` makes the virtualenv; a jest run on its own may not have.
-    execFileSync("bash", ["-c", "source scripts/lib.sh && ensure_peers_venv"], { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"] });
-    // Install the SDK as a user would (pip, from its folder), into a folder of its own:
-    // its version comes from the installed package's metadata. pip builds in the source
-    // folder, so it builds a copy.
-    site = fs.mkdtempSync(path.join(os.tmpdir(), "credssp-python-sdk-"));
-    const source = path.join(site, "source");
-    fs.cpSync(path.join(REPO_ROOT, "sdk", "python"), source, { recursive: true });
-    execFileSync(PYTHON, ["-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--no-build-isolation", "--target", path.join(site, "lib"), source], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    sdk = installPythonSdk();
   });
 
-  afterAll(() => fs.rmSync(site, { recursive: true, force: true }));
+  afterAll(() => sdk?.dispose());
 
   beforeEach(async () => {
     engine = await pluginEngine();
