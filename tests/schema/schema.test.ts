@@ -40,7 +40,11 @@ describe("schema.json", () => {
     ]);
     const conn = schema.types["credssp:index:Connection"];
     expect(conn.properties.password.secret).toBe(true);
-    expect(conn.required).toEqual(["host", "password", "user"]);
+    // user and password may come from the provider configuration instead.
+    expect(conn.required).toEqual(["host"]);
+    expect(Object.keys(schema.config.variables).sort()).toEqual(["auth", "caCert", "https", "insecureSkipVerify", "password", "user"]);
+    expect(schema.config.variables.password.secret).toBe(true);
+    expect(schema.provider.inputProperties).toEqual(schema.config.variables);
     expect(schema.resources["credssp:index:CredSSPClient"].requiredInputs.sort()).toEqual(["connection", "delegateComputers"]);
     expect(schema.resources["credssp:index:DelegationPolicy"].inputProperties.encryptionOracle.$ref).toBe("#/types/credssp:index:EncryptionOracleLevel");
   });
@@ -56,7 +60,7 @@ describe("schema.json", () => {
       });
       const sdk = path.join(out, "nodejs");
       expect(fs.readdirSync(sdk)).toEqual(expect.arrayContaining(["index.ts", "credSSPServer.ts", "credSSPClient.ts", "delegationPolicy.ts", "trustedHosts.ts"]));
-      expect(fs.readFileSync(path.join(sdk, "types", "input.ts"), "utf8")).toMatch(/password: pulumi\.Input<string>/);
+      expect(fs.readFileSync(path.join(sdk, "types", "input.ts"), "utf8")).toMatch(/password\?: pulumi\.Input<string \| undefined>/);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
