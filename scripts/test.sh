@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (npm packages, the compiled sources, the
-# Pulumi CLI, the Python peers' virtualenv), then runs every jest suite. Extra arguments go to jest.
+# Pulumi CLI and its language hosts, pywinrm, MIT Kerberos, Samba, the Python peers' and
+# Pulumi SDK's virtualenv), then runs every jest suite. Extra arguments go to jest.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_all
