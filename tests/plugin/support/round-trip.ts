@@ -4,8 +4,9 @@
 // destroy restores both hosts byte for byte. Each language supplies a runner that
 // performs one engine operation on its program and reports what happened.
 import { CREDENTIALS_DELEGATION_KEY } from "../../../provider/src/windows";
-import { ADMIN, FleetHost, liveSnapshot } from "../../../testkit/fleet";
+import { ADMIN, FleetHost, liveSnapshot, startFleet, stopFleet } from "../../../testkit/fleet";
 import { oob } from "../../../testkit/out-of-band";
+import { PluginEngine, pluginEngine, storedState } from "../../../testkit/plugin";
 
 export const WS01 = "ws01.corp.test";
 export const SRV01 = "srv01.corp.test";
@@ -33,10 +34,29 @@ export interface Summary {
 
 export type Runner = (op: Op) => Promise<Summary>;
 
-/** What the programs read: how to reach each host, its FQDN, and the credentials. */
-export function programSettings(ws01: FleetHost, srv01: FleetHost) {
-  const host = (h: FleetHost) => ({ fqdn: h.fqdn, host: h.connection.host, port: h.connection.port });
-  return { user: ADMIN.name, password: ADMIN.password, ws01: host(ws01), srv01: host(srv01) };
+interface HostSettings {
+  fqdn: string;
+  /** What to connect to (the simulator's loopback address) and its port. */
+  host: string;
+  port: number;
+}
+
+/** What the programs read (the Python and Go ones as CREDSSP_ROUNDTRIP, in JSON). */
+export interface ProgramSettings {
+  project: string;
+  stack: string;
+  workDir: string;
+  /** The CLI's install root, for the Automation APIs' PulumiCommand. */
+  pulumiRoot: string;
+  user: string;
+  password: string;
+  ws01: HostSettings;
+  srv01: HostSettings;
+}
+
+export interface LanguageRun {
+  engine: PluginEngine;
+  settings: ProgramSettings;
 }
 
 async function expectTopology(ws01: FleetHost, srv01: FleetHost): Promise<void> {
@@ -57,8 +77,7 @@ const clean = (s: Summary) => {
   expect(Object.keys(s.changes).filter((op) => op !== "same")).toEqual([]);
 };
 
-/** `afterUp` runs once the topology is in place (e.g. to inspect the stored state). */
-export async function roundTrip(run: Runner, ws01: FleetHost, srv01: FleetHost, afterUp?: () => Promise<void>): Promise<void> {
+async function roundTrip(run: Runner, ws01: FleetHost, srv01: FleetHost, afterUp: () => void): Promise<void> {
   const before = [await liveSnapshot(ws01), await liveSnapshot(srv01)];
 
   const up = await run("up");
@@ -66,7 +85,7 @@ export async function roundTrip(run: Runner, ws01: FleetHost, srv01: FleetHost, 
   expect(up.steps.filter((s) => s.op === "create").map((s) => s.name)).toEqual(RESOURCE_NAMES);
   expect(up.outputs).toMatchObject({ srv01CredSSP: true, ws01CredSSP: true, ws01TrustedHosts: SRV01 });
   await expectTopology(ws01, srv01);
-  await afterUp?.();
+  afterUp();
 
   clean(await run("preview"));
 
@@ -91,4 +110,55 @@ export async function roundTrip(run: Runner, ws01: FleetHost, srv01: FleetHost, 
   const down = await run("destroy");
   expect(down.result).toBe("succeeded");
   expect([await liveSnapshot(ws01), await liveSnapshot(srv01)]).toEqual(before);
+}
+
+const SECRET_PASSWORD = /"password":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/g;
+
+/**
+ * The round trip as one test of the calling suite: two simulated hosts, a fresh engine
+ * with the plugin installed, `prepare` (e.g. stack config), then the ops through `run`.
+ * After up, the stored state holds the password only encrypted, `secretsAtRest` times.
+ */
+export function itRoundTrips(opts: {
+  project: string;
+  run: (op: Op, ctx: LanguageRun) => Promise<Summary>;
+  prepare?: (ctx: LanguageRun) => Promise<void>;
+  secretsAtRest: number;
+}): void {
+  let hosts: FleetHost[] = [];
+  let ctx: LanguageRun | undefined;
+
+  afterEach(async () => {
+    if (ctx) {
+      await opts.run("destroy", ctx).catch(() => undefined);
+      ctx.engine.dispose();
+    }
+    ctx = undefined;
+    await stopFleet(hosts);
+    hosts = [];
+  });
+
+  it("round trip: up, clean preview, drift named by the provider's diff, converge, destroy restores both hosts", async () => {
+    hosts = await startFleet([WS01, SRV01]);
+    const [ws01, srv01] = hosts;
+    const engine = await pluginEngine();
+    const host = (h: FleetHost) => ({ fqdn: h.fqdn, host: h.connection.host, port: h.connection.port });
+    const settings: ProgramSettings = {
+      project: opts.project,
+      stack: "dev",
+      workDir: engine.workDir,
+      pulumiRoot: engine.pulumiRoot,
+      user: ADMIN.name,
+      password: ADMIN.password,
+      ws01: host(ws01),
+      srv01: host(srv01),
+    };
+    const run = (ctx = { engine, settings });
+    await opts.prepare?.(run);
+    await roundTrip((op) => opts.run(op, run), ws01, srv01, () => {
+      const stored = storedState(engine.backendDir, opts.project);
+      expect(stored).not.toContain(settings.password);
+      expect(stored.match(SECRET_PASSWORD)).toHaveLength(opts.secretsAtRest);
+    });
+  });
 }
