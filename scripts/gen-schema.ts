@@ -135,7 +135,7 @@ export function buildSchema(): Record<string, unknown> {
     description: "Declarative CredSSP delegation (the PowerShell double hop) for Windows hosts, over WinRM.",
     keywords: ["pulumi", "windows", "winrm", "credssp", "kind/native"],
     license: "Apache-2.0",
-    // supportPack: the Go SDK gets its own go.mod, the Python SDK a pyproject.toml.
+    // supportPack: the Go SDK gets a go.mod of its own (module sdk/go).
     meta: { moduleFormat: "(.*)", supportPack: true },
     language: {
       nodejs: { packageName: "pulumi-credssp" },

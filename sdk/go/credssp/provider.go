@@ -36,7 +36,7 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Used for every resource whose `connection` leaves `auth` out.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
 	Auth *AuthScheme `pulumi:"auth"`
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
 	CaCert *string `pulumi:"caCert"`
@@ -52,7 +52,7 @@ type providerArgs struct {
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Used for every resource whose `connection` leaves `auth` out.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
 	Auth AuthSchemePtrInput
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
 	CaCert pulumi.StringPtrInput

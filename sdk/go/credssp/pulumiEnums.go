@@ -17,6 +17,8 @@ const (
 	AuthSchemeNtlm = AuthScheme("ntlm")
 	// Basic; only over HTTPS unless allowUnencrypted is set.
 	AuthSchemeBasic = AuthScheme("basic")
+	// CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
+	AuthSchemeCredssp = AuthScheme("credssp")
 )
 
 func (AuthScheme) ElementType() reflect.Type {
@@ -143,6 +145,7 @@ func (o AuthSchemePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) p
 //
 //	AuthSchemeNtlm
 //	AuthSchemeBasic
+//	AuthSchemeCredssp
 type AuthSchemeInput interface {
 	pulumi.Input
 

@@ -17,7 +17,7 @@ var _ = internal.GetEnvOrDefault
 type Connection struct {
 	// Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
 	AllowUnencrypted *bool `pulumi:"allowUnencrypted"`
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
 	Auth *AuthScheme `pulumi:"auth"`
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
 	CaCert *string `pulumi:"caCert"`
@@ -54,7 +54,7 @@ type ConnectionInput interface {
 type ConnectionArgs struct {
 	// Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
 	AllowUnencrypted pulumi.BoolPtrInput `pulumi:"allowUnencrypted"`
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
 	Auth AuthSchemePtrInput `pulumi:"auth"`
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
 	CaCert pulumi.StringPtrInput `pulumi:"caCert"`
@@ -108,7 +108,7 @@ func (o ConnectionOutput) AllowUnencrypted() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v Connection) *bool { return v.AllowUnencrypted }).(pulumi.BoolPtrOutput)
 }
 
-// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
 func (o ConnectionOutput) Auth() AuthSchemePtrOutput {
 	return o.ApplyT(func(v Connection) *AuthScheme { return v.Auth }).(AuthSchemePtrOutput)
 }

@@ -22,6 +22,10 @@ class AuthScheme(_builtins.str, Enum):
     """
     Basic; only over HTTPS unless allowUnencrypted is set.
     """
+    CREDSSP = "credssp"
+    """
+    CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
+    """
 
 
 @pulumi.type_token("credssp:index:EncryptionOracleLevel")

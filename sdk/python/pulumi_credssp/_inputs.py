@@ -34,7 +34,7 @@ class ConnectionArgsDict(TypedDict):
     """
     auth: NotRequired[pulumi.Input[Optional['AuthScheme']]]
     """
-    Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+    Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
     """
     ca_cert: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -88,7 +88,7 @@ class ConnectionArgs:
 
         :param pulumi.Input[_builtins.str] host: The Windows host: FQDN (recommended), short name or IP address.
         :param pulumi.Input[_builtins.bool] allow_unencrypted: Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
-        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         :param pulumi.Input[_builtins.str] ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
         :param pulumi.Input[_builtins.str] cert_fingerprint: SHA-256 fingerprint the host's HTTPS certificate must have (certificate pinning).
         :param pulumi.Input[_builtins.bool] https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Defaults to the provider setting `credssp:https`.
@@ -148,7 +148,7 @@ class ConnectionArgs:
     @pulumi.getter
     def auth(self) -> pulumi.Input[Optional['AuthScheme']]:
         """
-        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         """
         return pulumi.get(self, "auth")
 

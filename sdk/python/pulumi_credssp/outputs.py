@@ -66,7 +66,7 @@ class Connection(dict):
 
         :param _builtins.str host: The Windows host: FQDN (recommended), short name or IP address.
         :param _builtins.bool allow_unencrypted: Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
-        :param 'AuthScheme' auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+        :param 'AuthScheme' auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         :param _builtins.str ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
         :param _builtins.str cert_fingerprint: SHA-256 fingerprint the host's HTTPS certificate must have (certificate pinning).
         :param _builtins.bool https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Defaults to the provider setting `credssp:https`.
@@ -118,7 +118,7 @@ class Connection(dict):
     @pulumi.getter
     def auth(self) -> Optional['AuthScheme']:
         """
-        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Defaults to the provider setting `credssp:auth`.
+        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         """
         return pulumi.get(self, "auth")
 

@@ -29,7 +29,7 @@ class ProviderArgs:
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Used for every resource whose `connection` leaves `auth` out.
+        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
         :param pulumi.Input[_builtins.str] ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
         :param pulumi.Input[_builtins.bool] https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Used for every resource whose `connection` leaves `https` out.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: Accept any HTTPS certificate. For labs only; never the default. Used for every resource whose `connection` leaves `insecureSkipVerify` out.
@@ -53,7 +53,7 @@ class ProviderArgs:
     @pulumi.getter
     def auth(self) -> pulumi.Input[Optional['AuthScheme']]:
         """
-        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Used for every resource whose `connection` leaves `auth` out.
+        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
         """
         return pulumi.get(self, "auth")
 
@@ -140,7 +140,7 @@ class Provider(pulumi.ProviderResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Used for every resource whose `connection` leaves `auth` out.
+        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
         :param pulumi.Input[_builtins.str] ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
         :param pulumi.Input[_builtins.bool] https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Used for every resource whose `connection` leaves `https` out.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: Accept any HTTPS certificate. For labs only; never the default. Used for every resource whose `connection` leaves `insecureSkipVerify` out.

@@ -17,7 +17,7 @@ from .. import _enums as _root_enums
 
 auth: Optional[str]
 """
-Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP) or `"basic"` (HTTPS only, unless `allowUnencrypted`). Used for every resource whose `connection` leaves `auth` out.
+Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
 """
 
 caCert: Optional[str]
