@@ -86,8 +86,13 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
   const setEntries = Object.entries(opts.set ?? {});
   if (setEntries.length > 0) state.setConfigMany(setEntries);
 
+  const credsspVersion = opts.credsspVersion ?? 6;
+  if (!Number.isInteger(credsspVersion) || credsspVersion < 2 || credsspVersion > 6) {
+    throw new Error(`credsspVersion must be 2-6, got ${String(opts.credsspVersion)}`);
+  }
   const directory = opts.directory ?? new HostDirectory();
-  const entry: DirectoryEntry = { identity, state, credsspVersion: 6, shares: { ...(opts.shares ?? {}) } };
+  // Peers read the version a host's CredSSP speaks (the CVE-2018-0886 rule) from here.
+  const entry: DirectoryEntry = { identity, state, credsspVersion, shares: { ...(opts.shares ?? {}) } };
   const shells = new ShellManager(identity, {
     matches: isPowerShellCommand,
     run: (line, caller) =>
@@ -118,10 +123,6 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     if (!state.tls) state.setTls(generateSelfSigned(opts.hostname));
     certPem = state.tls!.certPem;
     bindings = channelBindingsHash(certDer(certPem));
-  }
-  const credsspVersion = opts.credsspVersion ?? 6;
-  if (!Number.isInteger(credsspVersion) || credsspVersion < 2 || credsspVersion > 6) {
-    throw new Error(`credsspVersion must be 2-6, got ${String(opts.credsspVersion)}`);
   }
   const auth = new Authenticator(identity, state, bindings, {
     identity,

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { SimHost, startHosts } from "../../simulator/src/index";
 import { WinRMClient } from "../../provider/src/winrm";
+import { CREDENTIALS_DELEGATION } from "../../simulator/src/delegation-decision";
 
 const ADMIN = { name: "admin", password: "Adm1n!sim-P4ss", admin: true };
 let hosts: SimHost[];
@@ -134,3 +135,54 @@ test("Invoke-Command -Authentication CredSSP from a client with CredSSP off: the
   expect(text).toContain("Group Policy must be edited to allow credential delegation to the target computer. For more information, see the about_Remote_Troubleshooting Help topic.\nAt line:1 char:99\n");
   expect(text).toContain("    + CategoryInfo          : OpenError: (srv01.corp.test:String) [], PSRemoti    ngTransportException\n    + FullyQualifiedErrorId : -2144108126,PSSessionStateBroken\n");
 }, 60_000);
+
+describe("Invoke-Command -Authentication CredSSP once the four settings line up", () => {
+  const CRED = "$c = [pscredential]::new('admin', (ConvertTo-SecureString 'Adm1n!sim-P4ss' -AsPlainText -Force))";
+  const HOP = "Invoke-Command -ComputerName srv01.corp.test -Authentication CredSSP -Credential $c -ScriptBlock { Get-ChildItem \\\\fs01.corp.test\\share }";
+
+  beforeAll(() => {
+    ws01.state.setConfig("Client/Auth/CredSSP", "true");
+    ws01.state.registry.set("HKLM", CREDENTIALS_DELEGATION, "AllowFreshCredentialsWhenNTLMOnly", "REG_DWORD", 1);
+    ws01.state.registry.set("HKLM", `${CREDENTIALS_DELEGATION}\\AllowFreshCredentialsWhenNTLMOnly`, "1", "REG_SZ", "WSMAN/*.corp.test");
+    hosts[1].state.setConfig("Service/Auth/CredSSP", "true");
+  });
+
+  test("ws01 opens a real CredSSP connection to srv01; srv01 lists \\\\fs01\\share with the delegated credentials", async () => {
+    const fs01 = hosts[2];
+    const before = fs01.smb!.log().length;
+    const r = await ps(ws01, `${CRED}; ${HOP}`);
+    expect({ stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+    expect(r.stdout).toContain("    Directory: \\\\fs01.corp.test\\share\r\n");
+    expect(r.stdout).toMatch(/Mode +LastWriteTime +Length Name +PSComputerName\r\n/);
+    // Attributes are what Samba reports (no archive bit on files it did not write); the
+    // PSComputerName column is cut to fit 79 columns as the table writer cuts it.
+    expect(r.stdout).toMatch(/\r\n------ +11\/25\/2026 +1:02 PM +30 readme\.txt +srv01\.corp\.\.\.\.\r\n/);
+    expect(r.stdout).toMatch(/\r\nd----- .* reports +srv01/);
+    // smbd's own log: admin logged on with a password (NTLMv2), from workstation SRV01, and
+    // the share was opened in admin's session.
+    const log = fs01.smb!.log().slice(before);
+    expect(log).toMatch(/Auth: .*user \[[^\]]*\]\\\[admin\] .* with \[NTLMv2\] status \[NT_STATUS_OK\] workstation \[SRV01\]/);
+    expect(log).toMatch(/admin\|127\.0\.0\.1\|share\|/);
+  }, 90_000);
+
+  test("srv01 held the delegated credentials only in that session: a Negotiate session still has none, and smbd is given no password", async () => {
+    const fs01 = hosts[2];
+    const before = fs01.smb!.log().length;
+    const r = await ps(ws01, `${CRED}; Invoke-Command -ComputerName srv01.corp.test -Credential $c -ScriptBlock { Get-ChildItem \\\\fs01.corp.test\\share }`);
+    expect(r.exitCode).toBe(1);
+    expect(unwrap(r.stderr)).toMatch(/^Access is denied\n/);
+    const log = fs01.smb!.log().slice(before);
+    expect(log).toMatch(/Auth: .* user \[\]\\\[\] /);
+    expect(log).not.toMatch(/NTLMv2/);
+    expect(log).not.toMatch(/admin\|/);
+  }, 90_000);
+
+  test("a wrong password in -Credential: the CredSSP logon fails at srv01 before any second hop", async () => {
+    const fs01 = hosts[2];
+    const before = fs01.smb!.log().length;
+    const r = await ps(ws01, `$c = [pscredential]::new('admin', (ConvertTo-SecureString 'wrong' -AsPlainText -Force)); ${HOP}`);
+    expect(r.exitCode).toBe(1);
+    expect(unwrap(r.stderr)).toMatch(/^\[srv01\.corp\.test\] Connecting to remote server srv01\.corp\.test failed with the following error message : Access is denied\./);
+    expect(fs01.smb!.log().slice(before)).toBe("");
+  }, 90_000);
+});

@@ -10,7 +10,7 @@
 
 import { WinRMClient } from "../../../provider/src/winrm";
 import { decideDelegation, trustedHostsMatch, WINRM_ERRORS, WINRM_TEXT } from "../delegation-decision";
-import type { DirectoryEntry, HostDirectory } from "../host-directory";
+import type { DirectoryEntry, HostDirectory, ResolvedEndpoint } from "../host-directory";
 import { challengeHeaders } from "../auth";
 import { effectiveCredSsp } from "../config-resource";
 import { readClixmlErrors, readClixmlObjects } from "./clixml";
@@ -134,12 +134,9 @@ export async function connect(env: RemotingEnv, t: RemoteTarget): Promise<Remote
     });
     if (!server && (decision.allowed || (decision.link !== "client-credssp-disabled" && decision.link !== "trusted-hosts"))) throw unreachable();
     if (!decision.allowed) throw new TransportFailure(decision.message, decision.winrmCode, decision.link);
-    // The delegation is allowed: the CredSSP handshake itself is the wire's (issue 11).
-    throw new TransportFailure(
-      "The simulated WinRM client cannot open CredSSP connections yet: this build has no CredSSP client on the wire.",
-      WINRM_ERRORS.ERROR_NOT_SUPPORTED,
-      "other",
-    );
+    // Delegation allowed: a real CredSSP handshake with the wire's client (MS-CSSP), whose
+    // last message hands srv01 the password — the credentials its own UNC paths then use.
+    return open(endpoint!, t, "credssp", { username: t.credential.userName, password: t.credential.password.reveal() });
   }
   // NTLM (Negotiate off-domain) over HTTP: only to hosts the client trusts.
   if (!t.useSsl && !trustedHostsMatch(client.getConfig("Client/TrustedHosts") ?? "", t.name)) {
@@ -160,12 +157,17 @@ export async function connect(env: RemotingEnv, t: RemoteTarget): Promise<Remote
       "other",
     );
   }
+  return open(endpoint, t, t.authentication === "Basic" ? "basic" : "ntlm", creds);
+}
+
+/** Opens the WinRM connection (authenticating now, as PowerShell opens the runspace first). */
+async function open(endpoint: ResolvedEndpoint, t: RemoteTarget, auth: "basic" | "ntlm" | "credssp", creds: { username: string; password: string }): Promise<RemoteConnection> {
   const wire = new WinRMClient({
     host: "127.0.0.1",
     port: endpoint.port,
     https: t.useSsl,
-    auth: t.authentication === "Basic" ? "basic" : "ntlm",
-    allowUnencrypted: t.authentication === "Basic" ? true : undefined,
+    auth,
+    allowUnencrypted: auth === "basic" ? true : undefined,
     username: creds.username,
     password: creds.password,
     caCert: endpoint.entry.certPem,
@@ -183,7 +185,6 @@ export async function connect(env: RemotingEnv, t: RemoteTarget): Promise<Remote
     }
     return { output: readClixmlObjects(r.stdout, computerName), errors: readClixmlErrors(r.stderr, computerName) };
   };
-  // Authenticate now, as PowerShell opens the runspace before running anything.
   try {
     await wire.get("http://schemas.microsoft.com/wbem/wsman/1/config");
   } catch (err) {
