@@ -1,5 +1,6 @@
 // Windows semantics over WinRMClient: WSMan config, the registry through StdRegProv,
-// the Credentials Delegation policy lists, and the admin-facing error vocabulary.
+// the Credentials Delegation policy lists, the admin-facing error vocabulary, and
+// PowerShell run over WinRM (the double-hop check an admin runs by hand).
 export {
   ALLOW_CREDSSP_POLICY_VALUE,
   authUriFor,
@@ -80,3 +81,7 @@ export { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "./lock
 export { formatCredSSPStatus, readHostState } from "./snapshot";
 export type { HostStateSnapshot, PolicySnapshot } from "./snapshot";
 export { toArray } from "./wsman-values";
+export { decodeClixml, encodeCommand, parseErrorRecords, runPowerShell } from "./powershell";
+export type { PowerShellErrorRecord, PowerShellHostApi, PowerShellResult } from "./powershell";
+export { checkDoubleHop, classifyDoubleHop, DOUBLE_HOP_LINKS, doubleHopScript, psQuote } from "./double-hop";
+export type { DoubleHopLink, DoubleHopOutcome, DoubleHopSpec } from "./double-hop";
