@@ -12,16 +12,19 @@ import * as path from "node:path";
 import { z } from "zod";
 import {
   connectionSchema,
+  credentialSchema,
   credSSPClientOutputs,
   credSSPClientSchema,
   credSSPServerOutputs,
   credSSPServerSchema,
   delegationPolicyOutputs,
   delegationPolicySchema,
+  doubleHopCheckOutputs,
+  doubleHopCheckSchema,
   trustedHostsOutputs,
   trustedHostsSchema,
 } from "../provider/src/resources";
-import { ENCRYPTION_ORACLE_LEVELS } from "../provider/src/windows";
+import { DOUBLE_HOP_LINKS, ENCRYPTION_ORACLE_LEVELS } from "../provider/src/windows";
 import { CONFIG_KEYS } from "../provider/src/plugin/config";
 import { IMPORT_ID_FORMATS } from "../provider/src/plugin/import-ids";
 
@@ -47,9 +50,24 @@ const PKG = "credssp";
 /** The Go SDK's import path (sdk/go/credssp; its module is sdk/go). Not published: use a replace directive. */
 const GO_IMPORT_BASE = "example.com/pulumi-credssp/sdk/go/credssp";
 const CONNECTION_TOKEN = `${PKG}:index:Connection`;
+const CREDENTIAL_TOKEN = `${PKG}:index:Credential`;
 const ENUM_TOKENS: Record<string, string> = {
   "ntlm,basic,credssp": `${PKG}:index:AuthScheme`,
   "forceUpdatedClients,mitigated,vulnerable": `${PKG}:index:EncryptionOracleLevel`,
+  "works,fails": `${PKG}:index:DoubleHopExpectation`,
+  [DOUBLE_HOP_LINKS.join(",")]: `${PKG}:index:DoubleHopLink`,
+};
+
+/** What each failing link means (schema.json's enum descriptions). */
+const LINK_DESCRIPTIONS: Record<(typeof DOUBLE_HOP_LINKS)[number], string> = {
+  "client-credssp-disabled": "The client computer's WinRM client has CredSSP off (Client/Auth/CredSSP).",
+  "trusted-hosts": "Over HTTP without Kerberos, the target is not in the client's TrustedHosts.",
+  "delegation-policy": "The Credentials Delegation policy does not allow fresh credentials to WSMAN/<target>.",
+  "encryption-oracle": "The target's CredSSP lacks the CVE-2018-0886 fix and the client refuses to fall back (AllowEncryptionOracle).",
+  "server-credssp-disabled": "The target's WinRM service does not accept CredSSP (Service/Auth/CredSSP).",
+  "second-hop-denied": "The target holds the delegated credentials, but the file server refused them for the path.",
+  "target-unreachable": "No WinRM listener answered at the target's name and port.",
+  other: "Anything else; the message says what (e.g. a wrong password).",
 };
 
 /** The four resources: their input schema (what `check` validates) and the outputs they add. */
@@ -58,10 +76,22 @@ const RESOURCES = [
   { name: "CredSSPClient", inputs: credSSPClientSchema, outputs: credSSPClientOutputs },
   { name: "DelegationPolicy", inputs: delegationPolicySchema, outputs: delegationPolicyOutputs },
   { name: "TrustedHosts", inputs: trustedHostsSchema, outputs: trustedHostsOutputs },
+  { name: "DoubleHopCheck", inputs: doubleHopCheckSchema, outputs: doubleHopCheckOutputs },
 ] as const;
 
 /** Inputs that check fills in for drift reporting; they are outputs, not user inputs. */
-const INTERNAL_INPUTS = new Set(["enabled"]);
+const INTERNAL_INPUTS = new Set(["enabled", "works"]);
+
+/** Optional inputs that check always fills in, so they are always outputs. */
+const FILLED_INPUTS = new Set(["concatenateDefaults", "exclusive", "https", "expect"]);
+
+/** The object types, told apart by their properties. */
+function objectToken(js: JsonSchema): string {
+  const keys = Object.keys(js.properties ?? {});
+  if (keys.includes("host")) return CONNECTION_TOKEN;
+  if (keys.includes("user") && keys.includes("password")) return CREDENTIAL_TOKEN;
+  throw new Error(`no object type for properties ${keys.join(",")}`);
+}
 
 function toProperty(js: JsonSchema): PulumiProperty {
   let prop: PulumiProperty;
@@ -72,7 +102,7 @@ function toProperty(js: JsonSchema): PulumiProperty {
   } else if (js.type === "array") {
     prop = { type: "array", items: toProperty(js.items ?? {}) };
   } else if (js.type === "object") {
-    prop = { $ref: `#/types/${CONNECTION_TOKEN}` };
+    prop = { $ref: `#/types/${objectToken(js)}` };
   } else if (js.type === "string" || js.type === "integer" || js.type === "number" || js.type === "boolean") {
     prop = { type: js.type };
   } else {
@@ -90,25 +120,31 @@ function resourceProperties(def: (typeof RESOURCES)[number]) {
   const js = jsonSchema(def.inputs);
   const inputs = Object.entries(js.properties ?? {}).filter(([key]) => !INTERNAL_INPUTS.has(key));
   const required = (js.required ?? []).filter((k) => !INTERNAL_INPUTS.has(k));
-  const outputs = Object.entries(jsonSchema(def.outputs).properties ?? {});
-  return { description: js.description, inputs, required, outputs };
+  const outputsJs = jsonSchema(def.outputs);
+  const outputs = Object.entries(outputsJs.properties ?? {});
+  return { description: js.description, inputs, required, outputs, requiredOutputs: outputsJs.required ?? [] };
 }
 
 /** The import section of a resource's description: the ID format `pulumi import` takes. */
 function importDoc(name: string): string {
+  // A check owns nothing on any host: there is nothing to adopt.
+  if (name === "DoubleHopCheck") return "\n\n## Import\n\nNot importable: a check owns nothing on any host; declare it and `pulumi up` runs it.";
   const f = IMPORT_ID_FORMATS[name];
   if (!f) throw new Error(`no import ID format for ${name}`);
   return `\n\n## Import\n\nThe ID names the host and what to adopt: \`${f.format}\`.\n\n\`\`\`sh\n$ pulumi import ${PKG}:index:${name} <name> '${f.example}'\n\`\`\``;
 }
 
 function resourceSpec(def: (typeof RESOURCES)[number]) {
-  const { description: text, inputs, required: requiredInputs, outputs } = resourceProperties(def);
+  const { description: text, inputs, required: requiredInputs, outputs, requiredOutputs } = resourceProperties(def);
   const description = `${text}${importDoc(def.name)}`;
   const inputProperties = Object.fromEntries(inputs.map(([key, value]) => [key, toProperty(value)]));
   const properties: Record<string, PulumiProperty> = { ...inputProperties };
   for (const [key, value] of outputs) properties[key] = toProperty(value);
-  const optionalOutputs = new Set(Object.keys(inputProperties).filter((k) => !requiredInputs.includes(k)));
-  const required = Object.keys(properties).filter((k) => !optionalOutputs.has(k) || ["concatenateDefaults", "exclusive"].includes(k));
+  const optionalOutputs = new Set([
+    ...Object.keys(inputProperties).filter((k) => !requiredInputs.includes(k) && !FILLED_INPUTS.has(k)),
+    ...outputs.map(([k]) => k).filter((k) => !requiredOutputs.includes(k)),
+  ]);
+  const required = Object.keys(properties).filter((k) => !optionalOutputs.has(k));
   return { description, inputProperties, requiredInputs, properties, required: required.sort() };
 }
 
@@ -128,6 +164,14 @@ export function buildSchema(): Record<string, unknown> {
       configVariables[key] = { ...prop, description: `${prop.description} Used for every resource whose \`connection\` leaves \`${key}\` out.` };
     }
   }
+  const objectType = (js: JsonSchema) => {
+    const properties: Record<string, PulumiProperty> = {};
+    for (const [key, value] of Object.entries(js.properties ?? {})) {
+      properties[key] = toProperty(value);
+      if (key === "password") properties[key].secret = true;
+    }
+    return { type: "object", description: js.description, properties, required: (js.required ?? []).sort() };
+  };
   return {
     name: PKG,
     displayName: "CredSSP",
@@ -155,6 +199,7 @@ export function buildSchema(): Record<string, unknown> {
         // user and password may come from the provider configuration instead.
         required: (conn.required ?? []).filter((k) => !configurable.has(k)).sort(),
       },
+      [CREDENTIAL_TOKEN]: objectType(jsonSchema(credentialSchema)),
       [ENUM_TOKENS["ntlm,basic,credssp"]]: {
         type: "string",
         enum: [
@@ -171,6 +216,17 @@ export function buildSchema(): Record<string, unknown> {
       [ENUM_TOKENS["forceUpdatedClients,mitigated,vulnerable"]]: {
         type: "string",
         enum: Object.entries(ENCRYPTION_ORACLE_LEVELS).map(([value, dword]) => ({ value, description: `AllowEncryptionOracle = ${dword}.` })),
+      },
+      [ENUM_TOKENS["works,fails"]]: {
+        type: "string",
+        enum: [
+          { value: "works", description: "The deployment fails when the double hop fails." },
+          { value: "fails", description: "The deployment fails when the double hop works." },
+        ],
+      },
+      [ENUM_TOKENS[DOUBLE_HOP_LINKS.join(",")]]: {
+        type: "string",
+        enum: DOUBLE_HOP_LINKS.map((value) => ({ value, description: LINK_DESCRIPTIONS[value] })),
       },
     },
     resources: Object.fromEntries(RESOURCES.map((def) => [`${PKG}:index:${def.name}`, resourceSpec(def)])),
@@ -203,7 +259,7 @@ function docComment(text: string | undefined, indent: string): string {
 function tsType(js: JsonSchema): string {
   if (js.enum) return js.enum.map((v) => JSON.stringify(v)).join(" | ");
   if (js.type === "array") return `pulumi.Input<${tsType(js.items ?? {})}>[]`;
-  if (js.type === "object") return "ConnectionArgs";
+  if (js.type === "object") return objectToken(js) === CREDENTIAL_TOKEN ? "CredentialArgs" : "ConnectionArgs";
   if (js.type === "string" || js.type === "boolean") return js.type;
   if (js.type === "integer" || js.type === "number") return "number";
   throw new Error(`unsupported JSON schema ${JSON.stringify(js)}`);
@@ -228,6 +284,8 @@ export function argsText(): string {
       'import type * as pulumi from "@pulumi/pulumi";\n',
     argsInterface("ConnectionArgs", conn.description, Object.entries(conn.properties ?? {}), conn.required ?? []),
   ];
+  const cred = jsonSchema(credentialSchema);
+  parts.push(argsInterface("CredentialArgs", cred.description, Object.entries(cred.properties ?? {}), cred.required ?? []));
   for (const def of RESOURCES) {
     const { description, inputs, required } = resourceProperties(def);
     parts.push(argsInterface(`${def.name}Args`, description, inputs, required));

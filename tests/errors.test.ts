@@ -35,7 +35,7 @@ import {
   VerifyError,
   WindowsError,
 } from "../provider/src/windows";
-import { PartialApplyError, ResourceError } from "../provider/src/resources/errors";
+import { DoubleHopCheckFailed, PartialApplyError, ResourceError } from "../provider/src/resources/errors";
 import * as winrmModule from "../provider/src/winrm";
 import * as ntlmModule from "../provider/src/winrm/ntlm";
 import * as kerberosModule from "../provider/src/winrm/kerberos";
@@ -331,6 +331,23 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     code: "PLUGIN_IMPORT_ID",
     message: 'import ID "srv01/x" for CredSSPServer: nothing may follow the host; expected <host>[:port], e.g. srv01.corp.example.com',
   },
+  {
+    make: () =>
+      new DoubleHopCheckFailed("ws01/DoubleHopCheck/1", {
+        host: "ws01",
+        target: "srv01",
+        path: "\\\\fs01\\share",
+        works: false,
+        failingLink: "server-credssp-disabled",
+        message: "[srv01] Connecting to remote server srv01 failed …",
+        fix: "CredSSPServer on srv01",
+        credential: { user: "admin" },
+      }),
+    base: ResourceError,
+    name: "DoubleHopCheckFailed",
+    code: "RESOURCE_DOUBLE_HOP_CHECK",
+    message: "the double hop ws01 -> srv01 -> \\\\fs01\\share fails at server-credssp-disabled: [srv01] Connecting to remote server srv01 failed …\nfix: CredSSPServer on srv01",
+  },
 ];
 
 describe("error classes", () => {
@@ -362,7 +379,7 @@ describe("error classes", () => {
       expect(owner.get(err.code) ?? err.name).toBe(err.name);
       owner.set(err.code, err.name);
     }
-    expect(owner.size).toBe(34);
+    expect(owner.size).toBe(35);
   });
 
   test("the table has a row for every error class the layers export", () => {

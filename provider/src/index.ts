@@ -3,9 +3,19 @@ import { credSSPClientProvider } from "./resources/credssp-client";
 import { credSSPServerProvider } from "./resources/credssp-server";
 import { delegationPolicyProvider } from "./resources/delegation-policy";
 import { trustedHostsProvider } from "./resources/trusted-hosts";
+import { doubleHopCheckProvider } from "./resources/double-hop-check";
 
-export { CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts } from "./resources";
-export type { CredSSPServerArgs, CredSSPClientArgs, DelegationPolicyArgs, TrustedHostsArgs, ConnectionArgs } from "./resources";
+export { CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts, DoubleHopCheck } from "./resources";
+export type {
+  CredSSPServerArgs,
+  CredSSPClientArgs,
+  DelegationPolicyArgs,
+  TrustedHostsArgs,
+  DoubleHopCheckArgs,
+  ConnectionArgs,
+  CredentialArgs,
+} from "./resources";
+export type { DoubleHopLink } from "./windows";
 // The wire layer's public surface (contract C): the client, its option and value types, its errors.
 export {
   WinRMClient,
@@ -38,4 +48,5 @@ export const providers = {
   CredSSPClient: credSSPClientProvider,
   DelegationPolicy: delegationPolicyProvider,
   TrustedHosts: trustedHostsProvider,
+  DoubleHopCheck: doubleHopCheckProvider,
 } as const;

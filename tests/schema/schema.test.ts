@@ -29,13 +29,14 @@ describe("schema.json", () => {
     expect(undocumented).toEqual([]);
   });
 
-  it("describes the four resources and the Connection type, with the password secret", () => {
+  it("describes the five resources and the Connection and Credential types, with the passwords secret", () => {
     const schema = JSON.parse(committed);
     expect(schema.name).toBe("credssp");
     expect(Object.keys(schema.resources).sort()).toEqual([
       "credssp:index:CredSSPClient",
       "credssp:index:CredSSPServer",
       "credssp:index:DelegationPolicy",
+      "credssp:index:DoubleHopCheck",
       "credssp:index:TrustedHosts",
     ]);
     const conn = schema.types["credssp:index:Connection"];
@@ -47,6 +48,25 @@ describe("schema.json", () => {
     expect(schema.provider.inputProperties).toEqual(schema.config.variables);
     expect(schema.resources["credssp:index:CredSSPClient"].requiredInputs.sort()).toEqual(["connection", "delegateComputers"]);
     expect(schema.resources["credssp:index:DelegationPolicy"].inputProperties.encryptionOracle.$ref).toBe("#/types/credssp:index:EncryptionOracleLevel");
+    // DoubleHopCheck: exactly the interface issue 12 fixes.
+    const check = schema.resources["credssp:index:DoubleHopCheck"];
+    expect(Object.keys(check.inputProperties).sort()).toEqual(["credential", "expect", "https", "path", "target", "targetPort", "via"]);
+    expect(check.requiredInputs.sort()).toEqual(["credential", "path", "target", "via"]);
+    expect(check.inputProperties.via.$ref).toBe("#/types/credssp:index:Connection");
+    expect(check.inputProperties.credential.$ref).toBe("#/types/credssp:index:Credential");
+    expect(schema.types["credssp:index:Credential"].properties.password.secret).toBe(true);
+    expect(check.properties.failingLink.$ref).toBe("#/types/credssp:index:DoubleHopLink");
+    expect(schema.types["credssp:index:DoubleHopLink"].enum.map((e: { value: string }) => e.value)).toEqual([
+      "client-credssp-disabled",
+      "trusted-hosts",
+      "delegation-policy",
+      "encryption-oracle",
+      "server-credssp-disabled",
+      "second-hop-denied",
+      "target-unreachable",
+      "other",
+    ]);
+    expect(check.required.sort()).toEqual(["credential", "expect", "host", "https", "message", "path", "target", "via", "works"]);
   });
 
   it("is valid: `npm run pulumi -- package gen-sdk schema.json --language nodejs` generates an SDK", () => {
@@ -59,7 +79,7 @@ describe("schema.json", () => {
         timeout: 180_000,
       });
       const sdk = path.join(out, "nodejs");
-      expect(fs.readdirSync(sdk)).toEqual(expect.arrayContaining(["index.ts", "credSSPServer.ts", "credSSPClient.ts", "delegationPolicy.ts", "trustedHosts.ts"]));
+      expect(fs.readdirSync(sdk)).toEqual(expect.arrayContaining(["index.ts", "credSSPServer.ts", "credSSPClient.ts", "delegationPolicy.ts", "trustedHosts.ts", "doubleHopCheck.ts"]));
       expect(fs.readFileSync(path.join(sdk, "types", "input.ts"), "utf8")).toMatch(/password\?: pulumi\.Input<string \| undefined>/);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });

@@ -29,6 +29,14 @@ export interface ConnectionArgs {
   timeoutSeconds?: pulumi.Input<number>;
 }
 
+/** The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret. */
+export interface CredentialArgs {
+  /** The account whose credentials are delegated: `"CORP\\alice"`, `"alice@corp.example.com"` or a local `"alice"`. */
+  user: pulumi.Input<string>;
+  /** Its password. Always stored as a secret. */
+  password: pulumi.Input<string>;
+}
+
 /** Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found at create. */
 export interface CredSSPServerArgs {
   /** How to reach a host over WinRM. The password is a secret. */
@@ -75,4 +83,22 @@ export interface TrustedHostsArgs {
   hosts: pulumi.Input<pulumi.Input<string>[]>;
   /** Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`. */
   exclusive?: pulumi.Input<boolean>;
+}
+
+/** Proves the PowerShell double hop: on `via` it runs `Invoke-Command -ComputerName <target> -Authentication CredSSP -Credential … { Get-ChildItem <path> }`, as an admin would by hand, and names the link that broke. Changes nothing on any host; `pulumi refresh` (or `preview --refresh`) re-runs it, so a hop that stopped working shows as drift on `works`. */
+export interface DoubleHopCheckArgs {
+  /** How to reach the client computer (e.g. ws01) over WinRM; the check runs there, as PowerShell. */
+  via: pulumi.Input<ConnectionArgs>;
+  /** The computer `via` remotes into (`Invoke-Command -ComputerName`), as users type it: the delegation policies match `WSMAN/<target>`. */
+  target: pulumi.Input<string>;
+  /** `-Port` of the Invoke-Command. Default: WinRM's, 5985 (HTTP) or 5986 (HTTPS). */
+  targetPort?: pulumi.Input<number>;
+  /** `-UseSSL`: reach the target over HTTPS (then TrustedHosts does not apply). Default `false`. */
+  https?: pulumi.Input<boolean>;
+  /** The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret. */
+  credential: pulumi.Input<CredentialArgs>;
+  /** The second hop: a UNC path the target lists with the delegated credentials, e.g. `\\fs01.corp.example.com\share`. */
+  path: pulumi.Input<string>;
+  /** `"works"` (default): a failing hop fails the deployment, naming the link. `"fails"`: the deployment fails if the hop works (to prove credentials are NOT delegated). */
+  expect?: pulumi.Input<"works" | "fails">;
 }

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { WinRMClient } from "../winrm";
 import { hostIdentity, hostLockKey, withHostLock, wrapFault } from "../windows";
-import type { WsmanHostApi } from "../windows";
+import type { PowerShellHostApi, WsmanHostApi } from "../windows";
 import type { OwnedKeys } from "./key-ownership";
 import { checked, hostProblem } from "./validation";
 
@@ -113,6 +113,8 @@ export function openClient(c: Connection): WinRMClient {
 export interface HostOp {
   /** The session, as the slice of WinRMClient the Windows layer uses. */
   readonly api: WsmanHostApi;
+  /** The same session, for running PowerShell there (the double-hop check). */
+  readonly shell: PowerShellHostApi;
   /** `connection.host` as the program wrote it, for messages. */
   readonly host: string;
   /** One line per change made on the host (the resource's `lastApplied`). */
@@ -144,6 +146,7 @@ export async function onHost<T>(
     return await withHostLock(identity, () =>
       fn({
         api: client,
+        shell: client,
         host: c.host,
         changes: record.changes ?? [],
         keys: record.keys ?? {},

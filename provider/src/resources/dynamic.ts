@@ -10,7 +10,7 @@ export const TYPE_MODULE = "credssp";
 /** The value the engine sends for a property not yet known during preview. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export type ResourceKind = "CredSSPServer" | "CredSSPClient" | "DelegationPolicy" | "TrustedHosts";
+export type ResourceKind = "CredSSPServer" | "CredSSPClient" | "DelegationPolicy" | "TrustedHosts" | "DoubleHopCheck";
 
 /**
  * The provider object Pulumi serialises into state. It holds no code of ours and no

@@ -28,3 +28,23 @@ export class PartialApplyError extends ResourceError {
     this.reasons = [cause.message];
   }
 }
+
+/**
+ * A DoubleHopCheck whose result is not the one it expects: the hop fails (expect
+ * "works"), naming the link, Windows' text and the fix; or it works (expect "fails").
+ */
+export class DoubleHopCheckFailed extends ResourceError {
+  override readonly name = "DoubleHopCheckFailed";
+  readonly code = "RESOURCE_DOUBLE_HOP_CHECK";
+  constructor(
+    readonly id: string,
+    readonly outcome: { target: string; path: string; host: string; works: boolean; failingLink?: string; message: string; fix?: string; credential: { user: string } },
+  ) {
+    const o = outcome;
+    super(
+      o.works
+        ? `the double hop works, but this check expects it to fail: ${o.message} (from ${o.host} through ${o.target})`
+        : `the double hop ${o.host} -> ${o.target} -> ${o.path} fails at ${o.failingLink}: ${o.message}\nfix: ${o.fix}`,
+    );
+  }
+}

@@ -60,6 +60,21 @@ export function spnHost(spn: string): string {
   return spn.slice(spn.indexOf("/") + 1).replace(/:\d+$/, "");
 }
 
+/**
+ * A UNC path as a command on Windows takes it: `\\host\share`, optionally followed by
+ * `\folder…`; the host a name or IP address. No control characters (the path goes into a
+ * PowerShell command line).
+ */
+export function uncPathProblem(value: string): string | undefined {
+  if (/[\u0000-\u001f]/.test(value)) return `"${JSON.stringify(value).slice(1, -1)}" holds a control character`;
+  const m = /^\\\\([^\\/]+)\\([^\\/]+)(\\[^/]*)?$/.exec(value);
+  if (!m) return `"${value}" is not a UNC path: expected \\\\host\\share[\\folder], e.g. \\\\fs01.corp.example.com\\share (in a JS string literal each backslash is doubled)`;
+  const host = hostProblem(m[1]);
+  if (host !== undefined) return `"${value}": ${host}`;
+  if (/[<>:"|?*]/.test(m[2])) return `"${value}": "${m[2]}" is not a share name`;
+  return undefined;
+}
+
 /** A zod string refined by one of the problem functions above. */
 export function checked(problem: (v: string) => string | undefined) {
   return z.string().superRefine((v, ctx) => {
