@@ -3,7 +3,7 @@
 // config Get, and a recursive StdRegProv walk of HKLM), never through resource outputs.
 import { HKLM, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
 import { WinRMClient } from "../provider/src/winrm";
-import { SimHost, startHost } from "../simulator/src";
+import { HostDirectory, SimHost, startHost } from "../simulator/src";
 
 export const ADMIN = { name: "admin", password: "Adm1n!sim-P4ss" };
 
@@ -16,17 +16,35 @@ export interface FleetHost {
   client(): WinRMClient;
 }
 
-export async function startFleet(fqdns: string[], opts: { set?: Record<string, string> } = {}): Promise<FleetHost[]> {
-  return Promise.all(fqdns.map((fqdn) => startFleetHost(fqdn, opts)));
+export interface FleetHostOptions {
+  set?: Record<string, string>;
+  stateFile?: string;
+  /** The hosts that can reach each other by name (one LAN); startFleet gives its hosts one. */
+  directory?: HostDirectory;
+  /** Shares served by a real smbd (name → absolute folder). */
+  shares?: Record<string, string>;
+  /** Accounts besides admin (an Administrator) and operator (not one). */
+  extraUsers?: Array<{ name: string; password: string; admin?: boolean }>;
+  /** The MS-CSSP version the host's CredSSP speaks (default 6; 2-4 = without the CVE-2018-0886 fix). */
+  credsspVersion?: number;
 }
 
-export async function startFleetHost(fqdn: string, opts: { set?: Record<string, string>; stateFile?: string } = {}): Promise<FleetHost> {
+/** Hosts on one simulated LAN: they resolve each other by FQDN and NetBIOS name. */
+export async function startFleet(fqdns: string[], opts: Omit<FleetHostOptions, "stateFile"> = {}): Promise<FleetHost[]> {
+  const directory = opts.directory ?? new HostDirectory();
+  return Promise.all(fqdns.map((fqdn) => startFleetHost(fqdn, { ...opts, directory })));
+}
+
+export async function startFleetHost(fqdn: string, opts: FleetHostOptions = {}): Promise<FleetHost> {
   const sim = await startHost({
     hostname: fqdn,
     http: "127.0.0.1:0",
-    users: [{ ...ADMIN, admin: true }, { name: "operator", password: "0perator!sim", admin: false }],
+    users: [{ ...ADMIN, admin: true }, { name: "operator", password: "0perator!sim", admin: false }, ...(opts.extraUsers ?? [])],
     set: opts.set,
     stateFile: opts.stateFile,
+    directory: opts.directory,
+    shares: opts.shares,
+    credsspVersion: opts.credsspVersion,
   });
   const port = Number(new URL(sim.httpUrl!).port);
   const connection = { host: "127.0.0.1", port, user: ADMIN.name, password: ADMIN.password };
