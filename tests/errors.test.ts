@@ -333,7 +333,7 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
   },
   {
     make: () =>
-      new DoubleHopCheckFailed("ws01/DoubleHopCheck/1", {
+      new DoubleHopCheckFailed({
         host: "ws01",
         target: "srv01",
         path: "\\\\fs01\\share",

@@ -171,9 +171,9 @@ function stateFrom(inputs: Inputs, result: Awaited<ReturnType<typeof runCheck>>)
 }
 
 /** Creates and updates both run the check and hold the deployment to `expect`. */
-async function runExpecting(id: string, inputs: Inputs): Promise<DoubleHopCheckState> {
+async function runExpecting(inputs: Inputs): Promise<DoubleHopCheckState> {
   const state = stateFrom(inputs, await runCheck(inputs));
-  if (state.works !== (state.expect === "works")) throw new DoubleHopCheckFailed(id, state);
+  if (state.works !== (state.expect === "works")) throw new DoubleHopCheckFailed(state);
   return state;
 }
 
@@ -201,7 +201,7 @@ export const doubleHopCheckProvider = {
 
   async create(inputs: Inputs) {
     const id = newId("DoubleHopCheck", inputs.via);
-    return { id, outs: await runExpecting(id, inputs) };
+    return { id, outs: await runExpecting(inputs) };
   },
 
   async read(id: string, props: DoubleHopCheckState) {
@@ -210,8 +210,8 @@ export const doubleHopCheckProvider = {
     return { id, props: live, inputs: { ...userInputs(props), works: live.works } };
   },
 
-  async update(id: string, _olds: DoubleHopCheckState, news: Inputs) {
-    return { outs: await runExpecting(id, news) };
+  async update(_id: string, _olds: DoubleHopCheckState, news: Inputs) {
+    return { outs: await runExpecting(news) };
   },
 
   async delete() {

@@ -32,12 +32,13 @@ export class PartialApplyError extends ResourceError {
 /**
  * A DoubleHopCheck whose result is not the one it expects: the hop fails (expect
  * "works"), naming the link, Windows' text and the fix; or it works (expect "fails").
+ * It carries no `id`: the engine would take that for a resource created but not
+ * initialised, and the check owns nothing worth recording.
  */
 export class DoubleHopCheckFailed extends ResourceError {
   override readonly name = "DoubleHopCheckFailed";
   readonly code = "RESOURCE_DOUBLE_HOP_CHECK";
   constructor(
-    readonly id: string,
     readonly outcome: { target: string; path: string; host: string; works: boolean; failingLink?: string; message: string; fix?: string; credential: { user: string } },
   ) {
     const o = outcome;
