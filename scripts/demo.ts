@@ -12,19 +12,26 @@ import { CREDENTIALS_DELEGATION_KEY, formatCredSSPStatus, HostStateSnapshot, rea
 import { EngineStack, openStack, plannedChanges } from "./engine";
 import { FleetHost, liveSnapshot, startFleetHost, stopFleet } from "../testkit/fleet";
 import { oob } from "../testkit/out-of-band";
+import { HostDirectory } from "../simulator/src";
+import { consoleLines, makeShareFolder, runSeedCommand, seedCommand, seedHalfSetup, smbWitness } from "./demo-hop";
 
 const verbose = process.argv.includes("--verbose");
-const NAMES = { ws01: "ws01.corp.example.com", srv01: "srv01.corp.example.com", fs01: "fs01.corp.example.com" };
+const DOMAIN = "corp.example.com";
+const NAMES = { ws01: `ws01.${DOMAIN}`, srv01: `srv01.${DOMAIN}`, fs01: `fs01.${DOMAIN}` };
+const SHARE = "\\\\fs01\\share";
+const SEED = seedCommand(NAMES.srv01, SHARE);
 
 // The steps, in order; their numbers and the total shown as [n/N] come from here.
 const STEPS = {
-  start: "Start three simulated Windows hosts on loopback",
-  before: "The double hop fails today: what each host is missing (read live over WinRM)",
-  up: "pulumi up: apply the topology (examples/double-hop, through the real engine)",
+  start: "Start three simulated Windows hosts on loopback; fs01 serves \\\\fs01\\share from a real Samba smbd",
+  seed: "Where the seed guide leaves ws01: its client steps typed by hand, no policy for NTLM-only servers",
+  before: "Before up: the seed's Invoke-Command on ws01 fails with the seed's error",
+  up: "pulumi up: apply the topology and prove it (examples/double-hop, through the real engine)",
+  works: "After up: the same Invoke-Command lists \\\\fs01\\share, with the credentials srv01 was given",
   clean: "pulumi preview: nothing left to do",
-  drift: "Drift: a GPO refresh rewrites ws01's policy; pulumi preview --refresh names what drifted",
-  converge: "pulumi up --refresh: converge",
-  destroy: "pulumi destroy: every host is back to exactly what it was at step {before}",
+  drift: "Drift: a GPO refresh rewrites ws01's policy and someone disables CredSSP on srv01; preview --refresh names what drifted and which link broke",
+  converge: "pulumi up --refresh: converge, and the check passes again",
+  destroy: "pulumi destroy: the command fails again, and every host is back to exactly what it was at step {before}",
   done: "Done",
 } as const;
 type StepName = keyof typeof STEPS;
@@ -88,13 +95,18 @@ function stateTable(states: Array<[string, HostStateSnapshot]>): void {
 /** What the double hop still lacks, as an admin would check it. */
 function missing(ws01: HostStateSnapshot, srv01: HostStateSnapshot): string[] {
   const spn = `wsman/${NAMES.srv01}`;
+  // An entry covers the SPN when equal, or a "wsman/*.<domain>" wildcard the name ends in.
+  const covers = (entry: string) => {
+    const e = entry.toLowerCase();
+    return e === spn || (e.startsWith("wsman/*.") && spn.endsWith(e.slice("wsman/*".length))) || e === "wsman/*";
+  };
   const has = (s: HostStateSnapshot, policy: "AllowFreshCredentials" | "AllowFreshCredentialsWhenNTLMOnly") =>
-    s.delegation[policy].enabled === 1 && s.delegation[policy].entries.some((e) => e.spn.toLowerCase() === spn);
+    s.delegation[policy].enabled === 1 && s.delegation[policy].entries.some((e) => covers(e.spn));
   const out: string[] = [];
   if (!srv01.wsman.serviceCredSSP) out.push(`srv01: Service/Auth/CredSSP is false, so the 401 does not offer CredSSP`);
   if (!ws01.wsman.clientCredSSP) out.push(`ws01: Client/Auth/CredSSP is false ("CredSSP authentication is currently disabled in the client configuration")`);
   if (!has(ws01, "AllowFreshCredentials")) out.push(`ws01: AllowFreshCredentials has no WSMAN/${NAMES.srv01} ("A computer policy does not allow the delegation…")`);
-  if (!has(ws01, "AllowFreshCredentialsWhenNTLMOnly")) out.push(`ws01: AllowFreshCredentialsWhenNTLMOnly has no WSMAN/${NAMES.srv01} (needed when only NTLM authenticates srv01)`);
+  if (!has(ws01, "AllowFreshCredentialsWhenNTLMOnly")) out.push(`ws01: AllowFreshCredentialsWhenNTLMOnly has no WSMAN/${NAMES.srv01} (needed: off the domain only NTLM authenticates srv01)`);
   if (!ws01.wsman.trustedHosts.toLowerCase().split(",").includes(NAMES.srv01)) out.push(`ws01: TrustedHosts does not list ${NAMES.srv01}`);
   return out;
 }
@@ -139,26 +151,56 @@ function engineOutput(prefix = "│ "): (out: string) => void {
   };
 }
 
+/** The console of the seed's command on ws01, indented under the step. */
+function showConsole(r: Awaited<ReturnType<typeof runSeedCommand>>): void {
+  for (const line of consoleLines("ws01", SEED, r)) say(line);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "credssp-demo-"));
+  const share = makeShareFolder();
   let fleet: Record<keyof typeof NAMES, FleetHost> | undefined;
   let engine: EngineStack | undefined;
   process.stdout.write("pulumi-credssp demo: the PowerShell double hop (ws01 -> srv01 -> \\\\fs01\\share), on simulated Windows hosts\n");
   try {
     fleet = await step("start", async () => {
+      // One simulated LAN: the hosts resolve each other by name, as in a Windows domain's DNS.
+      const directory = new HostDirectory();
       const hosts = {} as Record<keyof typeof NAMES, FleetHost>;
       for (const [role, fqdn] of Object.entries(NAMES) as Array<[keyof typeof NAMES, string]>) {
-        hosts[role] = await startFleetHost(fqdn, { stateFile: path.join(stateDir, `${role}.json`) });
+        hosts[role] = await startFleetHost(fqdn, {
+          stateFile: path.join(stateDir, `${role}.json`),
+          directory,
+          shares: role === "fs01" ? { share: share.dir } : undefined,
+        });
       }
-      table([["host", "WinRM endpoint"], ...Object.entries(hosts).map(([r, h]) => [h.fqdn, h.sim.httpUrl ?? ""])]);
+      table([
+        ["host", "WinRM endpoint", "SMB"],
+        ...Object.values(hosts).map((h) => [h.fqdn, h.sim.httpUrl ?? "", h.sim.smb ? `${h.sim.smb.host}:${h.sim.smb.port} (\\\\fs01\\share)` : "-"]),
+      ]);
       say(`state folder: ${stateDir}`);
       return hosts;
     });
     const hosts = fleet;
 
+    await step("seed", async () => {
+      for (const line of await seedHalfSetup(hosts.ws01, DOMAIN, NAMES.srv01)) say(`ws01| PS C:\\> ${line}`);
+      say("(made over WinRM, as the admin's own tools would; srv01 is untouched)");
+    });
+
     const initial = await step("before", async () => {
+      const smbFrom = hosts.fs01.sim.smb!.log().length;
+      const r = await runSeedCommand(hosts.ws01, SEED);
+      showConsole(r);
+      if (r.exitCode === 0 || !r.errors.some((e) => /A computer policy does not allow the delegation of the user credentials to the target computer/.test(e.message))) {
+        throw new Error("the seed's command did not fail with the seed's error");
+      }
+      say();
+      const witness = smbWitness(hosts.fs01, share.dir, smbFrom);
+      say(`fs01's smbd log: ${witness.length === 0 ? "nothing (the request never left ws01)" : witness.join("; ")}`);
       const snapshots = Object.fromEntries(await readAll(hosts)) as Record<keyof typeof NAMES, HostStateSnapshot>;
+      say();
       for (const [name, s] of Object.entries(snapshots)) {
         const [client, server] = formatCredSSPStatus(s);
         say(`${name}  Get-WSManCredSSP:`);
@@ -179,6 +221,7 @@ async function main(): Promise<void> {
         doubleHop({
           ws01: { fqdn: NAMES.ws01, connection: hosts.ws01.connection },
           srv01: { fqdn: NAMES.srv01, connection: hosts.srv01.connection },
+          secondHop: { path: `\\\\${NAMES.fs01}\\share` },
         }),
     });
     const stack = engine.stack;
@@ -188,6 +231,19 @@ async function main(): Promise<void> {
       if (up.summary.result !== "succeeded") throw new Error(`up ended ${up.summary.result}`);
       say();
       stateTable(await readAll(hosts));
+      say();
+      say(`DoubleHopCheck ws01-srv01-share: works = ${String(up.outputs.doubleHopWorks?.value)} (${String(up.outputs.doubleHopMessage?.value)})`);
+    });
+
+    await step("works", async () => {
+      const smbFrom = hosts.fs01.sim.smb!.log().length;
+      const r = await runSeedCommand(hosts.ws01, SEED);
+      showConsole(r);
+      if (r.exitCode !== 0 || r.errors.length > 0 || !/readme\.txt/.test(r.stdout)) throw new Error("the seed's command did not list the share after up");
+      say();
+      const witness = smbWitness(hosts.fs01, share.dir, smbFrom);
+      for (const line of witness) say(`fs01's smbd log  ${line}`);
+      if (!witness.some((l) => /^logon: .*admin with NTLMv2 from workstation SRV01: NT_STATUS_OK$/.test(l))) throw new Error("smbd saw no delegated logon");
     });
 
     await step("clean", async () => {
@@ -198,15 +254,20 @@ async function main(): Promise<void> {
     });
 
     await step("drift", async () => {
-      const ws = oob(hosts.ws01);
-      await ws.deleteValue(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
-      await ws.setConfig("client/auth", "CredSSP", "false");
-      say(`out of band on ws01: deleted AllowFreshCredentialsWhenNTLMOnly\\1, set Client/Auth/CredSSP=false`);
+      await oob(hosts.ws01).deleteValue(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
+      await oob(hosts.srv01).setConfig("service/auth", "CredSSP", "false");
+      say(`out of band: ws01 lost AllowFreshCredentialsWhenNTLMOnly\\1 (GPO refresh); srv01 Service/Auth/CredSSP=false (Disable-WSManCredSSP -Role Server)`);
       const events: EngineEvent[] = [];
       await stack.preview({ refresh: true, onEvent: (e) => events.push(e), color: "never" });
       const drift = plannedChanges(events);
       if (drift.length === 0) throw new Error("preview --refresh reported no drift");
       table([["resource", "plan", "drifted properties"], ...drift.map((d) => [d.name, d.op, d.properties.join(", ")])]);
+      const check = checkRefresh(events);
+      if (!check || check.works !== false) throw new Error("DoubleHopCheck did not see the hop break");
+      say();
+      say(`DoubleHopCheck ws01-srv01-share: works = false, failingLink = ${String(check.failingLink)}`);
+      say(`  message: ${String(check.message)}`);
+      say(`  fix:     ${String(check.fix)}`);
     });
 
     await step("converge", async () => {
@@ -217,11 +278,18 @@ async function main(): Promise<void> {
       const pv = await stack.preview({ refresh: true, color: "never" });
       if ((pv.changeSummary.update ?? 0) > 0) throw new Error("still drifting after up");
       stateTable(await readAll(hosts));
+      say();
+      say(`DoubleHopCheck ws01-srv01-share: works = ${String(up.outputs.doubleHopWorks?.value)}`);
+      if (up.outputs.doubleHopWorks?.value !== true) throw new Error("the double hop does not work after converging");
     });
 
     await step("destroy", async () => {
       const down = await stack.destroy({ onOutput: verbose ? engineOutput() : undefined, color: "never" });
       if (down.summary.result !== "succeeded") throw new Error(`destroy ended ${down.summary.result}`);
+      const r = await runSeedCommand(hosts.ws01, SEED);
+      showConsole(r);
+      if (r.exitCode === 0) throw new Error("the seed's command still works after destroy");
+      say();
       const rows = [["host", `WSMan config + HKLM now vs step ${stepNumber("before")}`]];
       let allSame = true;
       for (const [name, host] of Object.entries(hosts)) {
@@ -238,7 +306,17 @@ async function main(): Promise<void> {
   } finally {
     await engine?.dispose();
     await stopFleet(fleet ? Object.values(fleet) : undefined);
+    share.remove();
   }
+}
+
+/** The DoubleHopCheck's outputs as the refresh in a preview read them. */
+function checkRefresh(events: EngineEvent[]): Record<string, unknown> | undefined {
+  for (const e of events) {
+    const m = e.resOutputsEvent?.metadata;
+    if (m?.op === "refresh" && m.type.endsWith(":DoubleHopCheck")) return m.new?.outputs;
+  }
+  return undefined;
 }
 
 main().then(

@@ -167,7 +167,7 @@ ensure_samba() {
     log "==> installing samba, smbclient and libnss-wrapper (apt-get): the real file server behind the second hop"
     apt-get update -qq 1>&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq samba smbclient libnss-wrapper 1>&2 && return 0
   fi
-  log "error: the double-hop tests need Samba: sudo apt-get install -y samba smbclient libnss-wrapper"
+  log "error: the double hop (npm start, npm test) needs Samba: sudo apt-get install -y samba smbclient libnss-wrapper"
   return 1
 }
 

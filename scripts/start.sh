@@ -4,4 +4,5 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_all
+ensure_samba
 exec node "$ROOT/dist/scripts/demo.js" "$@"

@@ -2,14 +2,20 @@
 // reach \\fs01\share with the user's own credentials. CredSSP makes that work when
 // srv01 accepts CredSSP, ws01 offers it and may delegate fresh credentials to
 // WSMAN/srv01 (also when only NTLM can authenticate srv01), and ws01 trusts srv01.
+// Given the share, a DoubleHopCheck then proves it, after the four are in place.
 import * as pulumi from "@pulumi/pulumi";
-import { ConnectionArgs, CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "pulumi-credssp";
+import { ConnectionArgs, CredentialArgs, CredSSPClient, CredSSPServer, DelegationPolicy, DoubleHopCheck, TrustedHosts } from "pulumi-credssp";
 
 export interface DoubleHopSettings {
   /** The workstation the admin works at (CredSSP client). */
   ws01: { fqdn: string; connection: ConnectionArgs };
   /** The server ws01 remotes into (CredSSP server). */
   srv01: { fqdn: string; connection: ConnectionArgs };
+  /**
+   * The second hop to prove: a UNC path srv01 must list with the delegated credentials
+   * (default: ws01's connection account). Without it there is no DoubleHopCheck.
+   */
+  secondHop?: { path: string; credential?: CredentialArgs };
 }
 
 export function doubleHop(s: DoubleHopSettings) {
@@ -22,6 +28,18 @@ export function doubleHop(s: DoubleHopSettings) {
     allowFreshCredentialsWhenNTLMOnly: [spn],
   });
   const trusted = new TrustedHosts("ws01-trusts-srv01", { connection: s.ws01.connection, hosts: [s.srv01.fqdn] });
+  const check = s.secondHop
+    ? new DoubleHopCheck(
+        "ws01-srv01-share",
+        {
+          via: s.ws01.connection,
+          target: s.srv01.fqdn,
+          credential: s.secondHop.credential ?? { user: s.ws01.connection.user, password: s.ws01.connection.password },
+          path: s.secondHop.path,
+        },
+        { dependsOn: [server, client, policy, trusted] },
+      )
+    : undefined;
 
   return {
     summary: pulumi.interpolate`${s.ws01.fqdn} may delegate fresh credentials to ${spn} (Kerberos and NTLM-only); ${s.srv01.fqdn} accepts CredSSP (${server.enabled}); ${s.ws01.fqdn} offers it (${client.enabled}) and trusts ${trusted.hosts}`,
@@ -30,6 +48,7 @@ export function doubleHop(s: DoubleHopSettings) {
     ws01AllowFresh: policy.allowFreshCredentials,
     ws01AllowFreshNTLMOnly: policy.allowFreshCredentialsWhenNTLMOnly,
     ws01TrustedHosts: trusted.value,
+    ...(check ? { doubleHopWorks: check.works, doubleHopMessage: check.message } : {}),
   };
 }
 
@@ -58,5 +77,10 @@ export function settingsFromConfig(config = new pulumi.Config()): DoubleHopSetti
       },
     };
   };
-  return { ws01: host("ws01"), srv01: host("srv01") };
+  const sharePath = config.get("sharePath");
+  const checkUser = config.get("checkUser");
+  const secondHop = sharePath
+    ? { path: sharePath, credential: checkUser ? { user: checkUser, password: config.requireSecret("checkPassword") } : undefined }
+    : undefined;
+  return { ws01: host("ws01"), srv01: host("srv01"), secondHop };
 }

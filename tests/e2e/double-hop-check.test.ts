@@ -110,7 +110,7 @@ describe("each failing link, produced by its misconfiguration, named by the chec
     const smbBefore = fs01.sim.smb!.log().length;
     const out = await upFails();
     expect(out).toContain(`fails at client-credssp-disabled: [${SRV01}] Connecting to remote server ${SRV01} failed with the following error message : The WinRM client cannot process the request. CredSSP authentication is currently disabled in the client configuration.`);
-    expect(out).toContain("fix: CredSSPClient on 127.0.0.1");
+    expect(out).toContain("fix: CredSSPClient on ws01 (connection.host \"127.0.0.1\")");
     expect(await Promise.all(hosts.map(liveSnapshot))).toEqual(initial);
     expect(fs01.sim.smb!.log().slice(smbBefore)).toBe("");
   });
@@ -120,7 +120,7 @@ describe("each failing link, produced by its misconfiguration, named by the chec
     const out = await upFails();
     expect(out).toContain("fails at trusted-hosts: ");
     expect(out).toContain("the destination machine must be added to the TrustedHosts configuration setting");
-    expect(out).toContain(`fix: TrustedHosts on 127.0.0.1 with hosts: ["${SRV01}"]`);
+    expect(out).toContain(`fix: TrustedHosts on ws01 (connection.host \"127.0.0.1\") with hosts: ["${SRV01}"]`);
   });
 
   it("delegation-policy: CredSSPClient's AllowFreshCredentials entry does not apply to an NTLM-only server (the seed's error)", async () => {
@@ -130,7 +130,7 @@ describe("each failing link, produced by its misconfiguration, named by the chec
       "fails at delegation-policy: " +
         `[${SRV01}] Connecting to remote server ${SRV01} failed with the following error message : The WinRM client cannot process the request. A computer policy does not allow the delegation of the user credentials to the target computer because the computer is not trusted.`,
     );
-    expect(out).toContain(`fix: DelegationPolicy on 127.0.0.1 with allowFreshCredentialsWhenNTLMOnly: ["WSMAN/${SRV01}"]`);
+    expect(out).toContain(`fix: DelegationPolicy on ws01 (connection.host \"127.0.0.1\") with allowFreshCredentialsWhenNTLMOnly: ["WSMAN/${SRV01}"]`);
   });
 
   it("encryption-oracle: srv01 speaks CredSSP 3 (no CVE-2018-0886 fix) and ws01 will not fall back", async () => {
@@ -138,7 +138,7 @@ describe("each failing link, produced by its misconfiguration, named by the chec
     const out = await upFails();
     expect(out).toContain(`fails at encryption-oracle: [${SRV01}] Connecting to remote server ${SRV01} failed with the following error message : The request is not supported For more information`);
     expect(out).toContain(`install it on ${SRV01}`);
-    expect(out).toContain('DelegationPolicy on 127.0.0.1 with encryptionOracle: "vulnerable"');
+    expect(out).toContain('DelegationPolicy on ws01 (connection.host \"127.0.0.1\") with encryptionOracle: "vulnerable"');
   });
 
   it("server-credssp-disabled: ws01 now falls back, but srv01's WinRM service does not accept CredSSP", async () => {

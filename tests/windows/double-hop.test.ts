@@ -114,6 +114,7 @@ test("the script: each statement on its own line, every value single-quoted with
   expect(psQuote("it's")).toBe("'it''s'");
   const script = doubleHopScript({ target: "srv01.corp.test", targetPort: 5985, https: true, user: "CORP\\o'brien", password: "p'w", path: "\\\\fs01\\share" });
   expect(script.split("\n")).toEqual([
+    "hostname",
     "$secure = ConvertTo-SecureString 'p''w' -AsPlainText -Force",
     "$cred = New-Object System.Management.Automation.PSCredential('CORP\\o''brien', $secure)",
     "Invoke-Command -ComputerName 'srv01.corp.test' -Port 5985 -UseSSL -Authentication CredSSP -Credential $cred -ScriptBlock { Get-ChildItem -LiteralPath '\\\\fs01\\share' }",

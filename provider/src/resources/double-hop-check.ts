@@ -96,13 +96,17 @@ export interface DoubleHopCheckState {
 
 const INPUT_KEYS = ["via", "target", "targetPort", "https", "credential", "path", "expect", "works"] as const;
 
-/** What fixes each link, for these inputs: a resource and its property wherever one does. */
-export function fixFor(link: DoubleHopLink, s: Pick<DoubleHopCheckState, "via" | "target" | "https" | "targetPort" | "credential" | "path">, outcome?: Pick<DoubleHopOutcome, "policy">): string {
-  const via = s.via.host;
+/**
+ * What fixes each link, for these inputs: a resource and its property wherever one does.
+ * `via` is named as the computer calls itself when it said (`hostname`), with the
+ * connection's host beside it when that differs.
+ */
+export function fixFor(link: DoubleHopLink, s: Pick<DoubleHopCheckState, "via" | "target" | "https" | "targetPort" | "credential" | "path">, outcome?: Pick<DoubleHopOutcome, "policy" | "client">): string {
+  const via = outcome?.client && outcome.client.toLowerCase() !== s.via.host.toLowerCase() ? `${outcome.client} (connection.host "${s.via.host}")` : s.via.host;
   const spn = `WSMAN/${s.target}`;
   switch (link) {
     case "client-credssp-disabled":
-      return `CredSSPClient on ${via} (connection.host "${via}", delegateComputers: ["${s.target}"]): it sets Client/Auth/CredSSP = true, as Enable-WSManCredSSP -Role Client does.`;
+      return `CredSSPClient on ${via} with delegateComputers: ["${s.target}"]: it sets Client/Auth/CredSSP = true, as Enable-WSManCredSSP -Role Client does.`;
     case "trusted-hosts":
       return `TrustedHosts on ${via} with hosts: ["${s.target}"] — off-domain, WinRM over HTTP only talks to listed hosts — or https: true on this check.`;
     case "delegation-policy":

@@ -36,6 +36,8 @@ export interface DoubleHopSpec {
 
 export interface DoubleHopOutcome {
   works: boolean;
+  /** The client computer's own name (`hostname` there), when it printed one. */
+  client?: string;
   /** Undefined when it works. */
   failingLink?: DoubleHopLink;
   /** Windows' own text of the first error record (wrapping undone), or what was listed. */
@@ -52,15 +54,16 @@ export function psQuote(s: string): string {
 }
 
 /**
- * The script: a PSCredential, then the seed's Invoke-Command. Each statement on its own
- * line, so that an error record's position line (which PowerShell prints) shows the
- * Invoke-Command, never the line holding the password.
+ * The script: the client computer's name (for messages), a PSCredential, then the seed's
+ * Invoke-Command. Each statement on its own line, so that an error record's position line
+ * (which PowerShell prints) shows the Invoke-Command, never the line holding the password.
  */
 export function doubleHopScript(spec: DoubleHopSpec): string {
   const connection = [`-ComputerName ${psQuote(spec.target)}`];
   if (spec.targetPort !== undefined) connection.push(`-Port ${spec.targetPort}`);
   if (spec.https) connection.push("-UseSSL");
   return [
+    "hostname",
     `$secure = ConvertTo-SecureString ${psQuote(spec.password)} -AsPlainText -Force`,
     `$cred = New-Object System.Management.Automation.PSCredential(${psQuote(spec.user)}, $secure)`,
     `Invoke-Command ${connection.join(" ")} -Authentication CredSSP -Credential $cred -ScriptBlock { Get-ChildItem -LiteralPath ${psQuote(spec.path)} }`,
@@ -130,5 +133,6 @@ export function classifyDoubleHop(result: PowerShellResult): DoubleHopOutcome {
 /** Runs the double-hop check on the client computer `api` is connected to. */
 export async function checkDoubleHop(api: PowerShellHostApi, spec: DoubleHopSpec): Promise<DoubleHopOutcome & { stdout: string }> {
   const result = await runPowerShell(api, doubleHopScript(spec));
-  return { ...classifyDoubleHop(result), stdout: result.stdout };
+  const client = /^([A-Za-z0-9][A-Za-z0-9-]{0,62})\r?\n/.exec(result.stdout)?.[1];
+  return { ...classifyDoubleHop(result), client, stdout: result.stdout };
 }
