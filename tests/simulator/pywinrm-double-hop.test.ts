@@ -68,7 +68,7 @@ test("client CredSSP on and Server01 trusted, but no delegation policy: the seed
   expect(r.rc).toBe(1);
 });
 
-test("with WSMAN/Server01 allowed, the remaining link (no CredSSP on the wire in this build) is reported, not faked", async () => {
+test("with WSMAN/Server01 allowed: first Server01's refusal, then, with CredSSP on there, the share listed through the double hop", async () => {
   const ws01 = hosts[0];
   ws01.state.registry.set("HKLM", CREDENTIALS_DELEGATION, "AllowFreshCredentialsWhenNTLMOnly", "REG_DWORD", 1);
   ws01.state.registry.set("HKLM", `${CREDENTIALS_DELEGATION}\\AllowFreshCredentialsWhenNTLMOnly`, "1", "REG_SZ", "wsman/Server01");
@@ -76,8 +76,14 @@ test("with WSMAN/Server01 allowed, the remaining link (no CredSSP on the wire in
   let r = await runPs(ws01, `${CRED}; ${SEED}`);
   expect(r.stderr.replace(/ \n/g, " ")).toContain("The authentication mechanism requested by the client is not supported by the server");
   hosts[1].state.setConfig("Service/Auth/CredSSP", "true");
+  const smbFrom = hosts[2].smb!.log().length;
   r = await runPs(ws01, `${CRED}; ${SEED}`);
-  expect(r.stderr.replace(/ \n/g, " ")).toContain("cannot open CredSSP connections yet");
+  expect({ stderr: r.stderr, rc: r.rc }).toEqual({ stderr: "", rc: 0 });
+  expect(r.stdout).toContain("    Directory: \\\\FileServer\\Share\r\n");
+  expect(r.stdout).toMatch(/files\.txt +Server01\r\n/);
+  // FileServer's smbd: admin logged on with a password, from Server01.
+  expect(hosts[2].smb!.log().slice(smbFrom)).toMatch(/Auth: .*\[admin\] .* with \[NTLMv2\] status \[NT_STATUS_OK\] workstation \[SERVER01\]/);
+  hosts[1].state.setConfig("Service/Auth/CredSSP", "false");
 });
 
 test("Negotiate from ws01 to Server01 works, and the share behind it is the double hop that fails", async () => {
