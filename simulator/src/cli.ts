@@ -40,11 +40,13 @@ Multi-host mode (many hosts in one process, each on its own ports):
     [{"hostname":"srv01.corp.test","http":"127.0.0.1:0","https":"127.0.0.1:0",
       "users":[{"name":"admin","password":"…","admin":true}],
       "stateFile":"state/srv01.json","set":{"Service/Auth/Basic":"true"},
-      "shares":{"share":"/abs/folder"}}, …]
+      "shares":{"share":"/abs/folder"},"credsspVersion":6}, …]
   The hosts of one process resolve each other by FQDN and NetBIOS name; WinRM from one
   to another by name on port 5985/5986 reaches that host's real listener. "shares"
   starts a real Samba smbd for that host (its users are the accounts; needs root and
-  Debian's samba + libnss-wrapper), reported as "smb":"127.0.0.1:PORT".
+  Debian's samba + libnss-wrapper), reported as "smb":"127.0.0.1:PORT". "credsspVersion"
+  (2-6, default 6) is the MS-CSSP version the host's CredSSP speaks: below 5 it lacks
+  the CVE-2018-0886 fix, which patched clients refuse unless AllowEncryptionOracle = 2.
   Ready line: {"ready":true,"hosts":[{"hostname":…,"http":…,"https":…,"certSha256":…,"smb":…}, …]}
 
 Exit status: 0 after SIGTERM/SIGINT, 2 for bad arguments, 1 when the host could not start.
