@@ -39,7 +39,7 @@ beforeAll(async () => {
   fs.utimesSync(path.join(shareDir, "readme.txt"), new Date("2026-11-25T13:02:00Z"), new Date("2026-11-25T13:02:00Z"));
   hosts = await startHosts([
     { hostname: "ws01.corp.test", users: [ADMIN] },
-    { hostname: "srv01.corp.test", users: [ADMIN] },
+    { hostname: "srv01.corp.test", users: [ADMIN], https: "127.0.0.1:0" },
     { hostname: "fs01.corp.test", users: [ADMIN], shares: { share: shareDir } },
   ]);
   ws01 = hosts[0];
@@ -175,6 +175,28 @@ describe("Invoke-Command -Authentication CredSSP once the four settings line up"
     expect(log).toMatch(/Auth: .* user \[\]\\\[\] /);
     expect(log).not.toMatch(/NTLMv2/);
     expect(log).not.toMatch(/admin\|/);
+  }, 90_000);
+
+  test("-UseSSL: CredSSP inside the HTTPS listener's TLS, no TrustedHosts needed, the same second hop", async () => {
+    ws01.state.setConfig("Client/TrustedHosts", "");
+    try {
+      const denied = await ps(ws01, `${CRED}; ${HOP}`);
+      expect(unwrap(denied.stderr)).toContain("+ FullyQualifiedErrorId : ServerNotTrusted,PSSessionStateBroken");
+      const r = await ps(ws01, `${CRED}; ${HOP.replace("-Authentication CredSSP", "-UseSSL -Authentication CredSSP")}`);
+      expect({ stderr: r.stderr, exitCode: r.exitCode }).toEqual({ stderr: "", exitCode: 0 });
+      expect(r.stdout).toMatch(/readme\.txt +srv01/);
+    } finally {
+      ws01.state.setConfig("Client/TrustedHosts", "*.corp.test");
+    }
+  }, 90_000);
+
+  test("New-PSSession -Authentication CredSSP, Invoke-Command -Session, Remove-PSSession (the seed's other form)", async () => {
+    const r = await ps(
+      ws01,
+      `${CRED}; $s = New-PSSession -ComputerName srv01.corp.test -Credential $c -Authentication CredSSP; ` +
+        "Invoke-Command -Session $s -ScriptBlock { Get-Content \\\\fs01.corp.test\\share\\readme.txt }; Remove-PSSession $s",
+    );
+    expect(r).toEqual({ stdout: "hello from fs01\r\nsecond line\r\n", stderr: "", exitCode: 0 });
   }, 90_000);
 
   test("a wrong password in -Credential: the CredSSP logon fails at srv01 before any second hop", async () => {
