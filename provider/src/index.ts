@@ -29,6 +29,7 @@ export {
 } from "./winrm";
 export type {
   WinRMClientOptions,
+  CommandOptions,
   CommandResult,
   InvokeInput,
   WsmanObject,

@@ -95,9 +95,10 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
   const entry: DirectoryEntry = { identity, state, credsspVersion, shares: { ...(opts.shares ?? {}) } };
   const shells = new ShellManager(identity, {
     matches: isPowerShellCommand,
-    run: (line, caller) =>
+    run: (line, caller, environment) =>
       runPowerShellExe(line, {
         identity,
+        environment,
         state,
         directory,
         self: entry,

@@ -30,6 +30,8 @@ interface Shell {
   clientIp: string;
   inputStreams: string;
   outputStreams: string;
+  /** Variables the client set at Create (rsp:Environment), for every command of the shell. */
+  environment: Record<string, string>;
   commands: Map<string, Command>;
 }
 
@@ -103,8 +105,8 @@ export interface ShellCaller {
   session?: { delegatedCredentials?: { domain: string; user: string; password: string } };
 }
 
-/** Runs a powershell.exe command line (simulator/src/powershell); undefined = no PowerShell. */
-export type PowerShellRunner = (line: string, caller: ShellCaller) => Promise<Omit<CommandResult, "durationMs">>;
+/** Runs a powershell.exe command line (simulator/src/powershell) with the shell's environment variables. */
+export type PowerShellRunner = (line: string, caller: ShellCaller, environment: Record<string, string>) => Promise<Omit<CommandResult, "durationMs">>;
 
 /** `cmd /c X` (and cmd.exe, /C, /k) just runs X. */
 export function stripCmd(line: string): string {
@@ -157,8 +159,15 @@ export class ShellManager {
   create(body: XmlElement | undefined, account: Account, clientIp: string, address: string): string {
     const input = body ? textChild(body, "InputStreams") || "stdin" : "stdin";
     const output = body ? textChild(body, "OutputStreams") || "stdout stderr" : "stdout stderr";
+    // <rsp:Environment><rsp:Variable Name="N">value</rsp:Variable>…: the processes' environment.
+    const environment: Record<string, string> = {};
+    const envEl = body ? childByLocalName(body, "Environment") : undefined;
+    for (const v of envEl ? elementChildren(envEl).filter((c) => c.localName === "Variable") : []) {
+      const name = v.getAttribute("Name");
+      if (name) environment[name] = v.textContent ?? "";
+    }
     const id = randomUUID().toUpperCase();
-    this.shells.set(id, { id, owner: account.name, clientIp, inputStreams: input, outputStreams: output, commands: new Map() });
+    this.shells.set(id, { id, owner: account.name, clientIp, inputStreams: input, outputStreams: output, environment, commands: new Map() });
     return (
       `<x:ResourceCreated><a:Address>${escapeXml(address)}</a:Address><a:ReferenceParameters>` +
       `<w:ResourceURI>${SHELL_URI}</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">${id}</w:Selector></w:SelectorSet>` +
@@ -188,7 +197,7 @@ export class ShellManager {
     const inner = stripCmd(line);
     if (this.powershell?.matches(inner)) {
       const c: Command = { id, stdout: "", stderr: "", exitCode: 0, doneAt: Number.POSITIVE_INFINITY, delivered: false, stdin: [] };
-      c.running = this.powershell.run(inner, caller).then(
+      c.running = this.powershell.run(inner, caller, shell.environment).then(
         (r) => {
           Object.assign(c, { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, doneAt: Date.now() });
         },

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { SimHost, startHosts } from "../../simulator/src/index";
 import { WinRMClient } from "../../provider/src/winrm";
 import { CREDENTIALS_DELEGATION } from "../../simulator/src/delegation-decision";
+import { runPeerScript } from "../peers/peers";
 
 const ADMIN = { name: "admin", password: "Adm1n!sim-P4ss", admin: true };
 let hosts: SimHost[];
@@ -99,6 +100,25 @@ test("the first hop's own UNC access has no credentials: Access is denied, then 
       "",
     ].join("\r\n"),
   );
+});
+
+test("$env:NAME reads the shell's environment, as the WinRM client set it at Create (ours, and pywinrm 0.5's env_vars)", async () => {
+  const c = client(ws01);
+  try {
+    const script = '$x = $env:Check_Value; $x; "[$ENV:check_value]"; $env:Missing';
+    const r = await c.runCommand("powershell.exe", ["-NoProfile", "-EncodedCommand", Buffer.from(script, "utf16le").toString("base64")], {
+      environment: { CHECK_VALUE: "it's <here> & there" },
+    });
+    expect(r).toEqual({ stdout: "it's <here> & there\r\n[it's <here> & there]\r\n", stderr: "", exitCode: 0 });
+  } finally {
+    await c.close();
+  }
+  const peer = await runPeerScript("pywinrm_env.py", [ws01.httpUrl!, ADMIN.name, "powershell", "-Command", "$env:FROM_PYWINRM"], {
+    PEER_PASSWORD: ADMIN.password,
+    PEER_ENV: JSON.stringify({ FROM_PYWINRM: "set by pywinrm" }),
+  });
+  expect(peer.code).toBe(0);
+  expect(JSON.parse(peer.stdout)).toEqual({ stdout: "set by pywinrm\r\n", stderr: "", rc: 0 });
 });
 
 test("unknown commands get PowerShell's own not-recognized error", async () => {

@@ -132,7 +132,7 @@ export class WinRMClient {
    * TimeoutError with phase "command" is thrown and the shell is terminated.
    */
   runCommand(command: string, args?: string[], options?: CommandOptions): Promise<CommandResult> {
-    return runCommand(this.session, command, args ?? [], { timeoutMs: options?.timeoutMs ?? this.commandTimeoutMs });
+    return runCommand(this.session, command, args ?? [], { ...options, timeoutMs: options?.timeoutMs ?? this.commandTimeoutMs });
   }
 
   /** WS-Transfer Get; the root element of the reply as a plain object. */

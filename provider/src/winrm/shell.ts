@@ -25,6 +25,12 @@ export const MAX_COMMAND_OUTPUT_BYTES = 16 * 1024 * 1024;
 export interface CommandOptions {
   /** Deadline for the whole command, from Create to Done (default DEFAULT_COMMAND_TIMEOUT_MS). */
   timeoutMs?: number;
+  /**
+   * Environment variables of the shell the command runs in (WSManCreateShell's variable
+   * set; on the wire rsp:Environment, as winrs -env: sends it). A value placed here never
+   * appears on the command's command line.
+   */
+  environment?: Record<string, string>;
 }
 
 export interface CommandResult {
@@ -35,13 +41,17 @@ export interface CommandResult {
 
 const rsp = `xmlns:rsp="${NS.rsp}"`;
 
-async function createShell(session: WsmanSession): Promise<string> {
+async function createShell(session: WsmanSession, environment: Record<string, string> = {}): Promise<string> {
+  const vars = Object.entries(environment);
+  const env = vars.length
+    ? `<rsp:Environment>${vars.map(([name, value]) => `<rsp:Variable Name="${escapeXml(name)}">${escapeXml(value)}</rsp:Variable>`).join("")}</rsp:Environment>`
+    : "";
   const res = await session.request({
     action: ACTION.create,
     resourceUri: CMD_SHELL_URI,
     // UTF-8 console code page so non-ASCII output round-trips (see the unicode capture).
     options: { WINRS_NOPROFILE: "FALSE", WINRS_CODEPAGE: "65001" },
-    body: `<rsp:Shell ${rsp}><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>`,
+    body: `<rsp:Shell ${rsp}><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams>${env}</rsp:Shell>`,
     idempotent: false,
   });
   const shellIdEl = descendants(res.body, NS.rsp, "ShellId")[0];
@@ -156,7 +166,7 @@ export async function runCommand(
   options: CommandOptions = {},
 ): Promise<CommandResult> {
   const deadline = new Deadline(session, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
-  const shellId = await createShell(session);
+  const shellId = await createShell(session, options.environment);
   try {
     const commandId = await startCommand(session, shellId, command, args);
     try {

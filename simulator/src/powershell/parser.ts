@@ -295,7 +295,7 @@ export class Parser {
     const c = this.peek();
     if (c === "'" || c === '"') return this.stringLiteral();
     if (c === "$") {
-      const m = /^\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*)|(\?|\$|\^))/.exec(this.src.slice(this.i));
+      const m = /^\$(?:\{([^}]+)\}|((?:(?:env|global|script|local|private):)?[A-Za-z_][A-Za-z0-9_]*)|(\?|\$|\^))/i.exec(this.src.slice(this.i));
       if (!m) this.error("Variable reference is not valid. '$' was not followed by a valid variable name character. Consider using ${} to delimit the name.", "InvalidVariableReference");
       this.i += m[0].length;
       const v: Expr = { type: "variable", name: m[1] ?? m[2] ?? m[3], extent: { start, end: this.i } };
@@ -421,7 +421,7 @@ export class Parser {
         continue;
       }
       if (c === "$") {
-        const m = /^\$(?:\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(this.src.slice(this.i));
+        const m = /^\$(?:\{([^}]+)\}|((?:(?:env|global|script|local|private):)?[A-Za-z_][A-Za-z0-9_]*))/i.exec(this.src.slice(this.i));
         if (m) {
           if (buf) parts.push(buf);
           buf = "";

@@ -32,6 +32,8 @@ export interface PsHost {
   user: string;
   /** Second-hop credentials the logon holds (a CredSSP session's delegated ones). */
   credentials?: { domain: string; user: string; password: string };
+  /** The process environment ($env:NAME): what the WinRM client set on the shell. */
+  environment?: Record<string, string>;
 }
 
 /** What one statement produced, in order. */
@@ -261,7 +263,14 @@ export class PsRuntime {
   }
 
   private variable(name: string): Value {
-    const n = name.toLowerCase();
+    // $env:NAME reads the process environment (names case-insensitive, as on Windows);
+    // a scope prefix ($global:x, $script:x) names the one variable table here.
+    const env = /^env:(.+)$/i.exec(name);
+    if (env) {
+      const hit = Object.entries(this.host.environment ?? {}).find(([k]) => k.toLowerCase() === env[1].toLowerCase());
+      return hit ? hit[1] : null;
+    }
+    const n = name.toLowerCase().replace(/^(global|script|local|private):/, "");
     if (n === "true") return true;
     if (n === "false") return false;
     if (n === "null") return null;
