@@ -2,7 +2,7 @@
 // double-hop check from them. The records are the simulator's rendering of Windows
 // PowerShell 5.1's error view (word wrap at 79, details in 74-column chunks), fed
 // through the CLIXML error stream exactly as powershell.exe -EncodedCommand writes it.
-import { classifyDoubleHop, decodeClixml, doubleHopScript, parseErrorRecords, psQuote } from "../../provider/src/windows";
+import { checkDoubleHop, classifyDoubleHop, decodeClixml, doubleHopScript, parseErrorRecords, psQuote } from "../../provider/src/windows";
 import type { PowerShellResult } from "../../provider/src/windows";
 import { clixmlStrings } from "../../simulator/src/powershell/clixml";
 import { formatErrorLines } from "../../simulator/src/powershell/format";
@@ -110,13 +110,30 @@ describe("classification, from FullyQualifiedErrorId first", () => {
   });
 });
 
-test("the script: each statement on its own line, every value single-quoted with quotes doubled", () => {
+test("the script: values single-quoted with quotes doubled, the password only by reference to the shell's environment", () => {
   expect(psQuote("it's")).toBe("'it''s'");
-  const script = doubleHopScript({ target: "srv01.corp.test", targetPort: 5985, https: true, user: "CORP\\o'brien", password: "p'w", path: "\\\\fs01\\share" });
+  const script = doubleHopScript({ target: "srv01.corp.test", targetPort: 5985, https: true, user: "CORP\\o'brien", path: "\\\\fs01\\share" });
   expect(script.split("\n")).toEqual([
     "hostname",
-    "$secure = ConvertTo-SecureString 'p''w' -AsPlainText -Force",
+    "$secure = ConvertTo-SecureString $env:PULUMI_CREDSSP_CHECK_PASSWORD -AsPlainText -Force",
     "$cred = New-Object System.Management.Automation.PSCredential('CORP\\o''brien', $secure)",
     "Invoke-Command -ComputerName 'srv01.corp.test' -Port 5985 -UseSSL -Authentication CredSSP -Credential $cred -ScriptBlock { Get-ChildItem -LiteralPath '\\\\fs01\\share' }",
   ]);
+});
+
+test("the password travels in the shell's environment, never in powershell.exe's command line", async () => {
+  const calls: Array<{ command: string; args: string[]; environment?: Record<string, string> }> = [];
+  const api = {
+    runCommand: async (command: string, args?: string[], options?: { environment?: Record<string, string> }) => {
+      calls.push({ command, args: args ?? [], environment: options?.environment });
+      return { stdout: "ws01\r\n", stderr: "", exitCode: 0 };
+    },
+  };
+  const outcome = await checkDoubleHop(api, { target: "srv01", user: "admin", password: "S3cret!", path: "\\\\fs01\\share" });
+  expect(outcome).toMatchObject({ works: true, client: "ws01" });
+  expect(calls).toHaveLength(1);
+  expect(calls[0].environment).toEqual({ PULUMI_CREDSSP_CHECK_PASSWORD: "S3cret!" });
+  const script = Buffer.from(calls[0].args[calls[0].args.indexOf("-EncodedCommand") + 1], "base64").toString("utf16le");
+  expect(script).toContain("$env:PULUMI_CREDSSP_CHECK_PASSWORD");
+  expect(`${calls[0].args.join(" ")}\n${script}`).not.toContain("S3cret!");
 });

@@ -54,17 +54,23 @@ export function psQuote(s: string): string {
 }
 
 /**
- * The script: the client computer's name (for messages), a PSCredential, then the seed's
- * Invoke-Command. Each statement on its own line, so that an error record's position line
- * (which PowerShell prints) shows the Invoke-Command, never the line holding the password.
+ * The environment variable the password travels in: set on the WinRM shell (never on
+ * powershell.exe's command line, which process auditing logs), read by the script.
  */
-export function doubleHopScript(spec: DoubleHopSpec): string {
+export const PASSWORD_VARIABLE = "PULUMI_CREDSSP_CHECK_PASSWORD";
+
+/**
+ * The script: the client computer's name (for messages), a PSCredential, then the seed's
+ * Invoke-Command. The password comes from $env:PULUMI_CREDSSP_CHECK_PASSWORD, so neither
+ * the script (which script-block logging records) nor its command line holds it.
+ */
+export function doubleHopScript(spec: Omit<DoubleHopSpec, "password">): string {
   const connection = [`-ComputerName ${psQuote(spec.target)}`];
   if (spec.targetPort !== undefined) connection.push(`-Port ${spec.targetPort}`);
   if (spec.https) connection.push("-UseSSL");
   return [
     "hostname",
-    `$secure = ConvertTo-SecureString ${psQuote(spec.password)} -AsPlainText -Force`,
+    `$secure = ConvertTo-SecureString $env:${PASSWORD_VARIABLE} -AsPlainText -Force`,
     `$cred = New-Object System.Management.Automation.PSCredential(${psQuote(spec.user)}, $secure)`,
     `Invoke-Command ${connection.join(" ")} -Authentication CredSSP -Credential $cred -ScriptBlock { Get-ChildItem -LiteralPath ${psQuote(spec.path)} }`,
   ].join("\n");
@@ -132,7 +138,7 @@ export function classifyDoubleHop(result: PowerShellResult): DoubleHopOutcome {
 
 /** Runs the double-hop check on the client computer `api` is connected to. */
 export async function checkDoubleHop(api: PowerShellHostApi, spec: DoubleHopSpec): Promise<DoubleHopOutcome & { stdout: string }> {
-  const result = await runPowerShell(api, doubleHopScript(spec));
+  const result = await runPowerShell(api, doubleHopScript(spec), { [PASSWORD_VARIABLE]: spec.password });
   const client = /^([A-Za-z0-9][A-Za-z0-9-]{0,62})\r?\n/.exec(result.stdout)?.[1];
   return { ...classifyDoubleHop(result), client, stdout: result.stdout };
 }

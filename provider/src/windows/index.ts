@@ -83,5 +83,5 @@ export type { HostStateSnapshot, PolicySnapshot } from "./snapshot";
 export { toArray } from "./wsman-values";
 export { decodeClixml, encodeCommand, parseErrorRecords, runPowerShell } from "./powershell";
 export type { PowerShellErrorRecord, PowerShellHostApi, PowerShellResult } from "./powershell";
-export { checkDoubleHop, classifyDoubleHop, DOUBLE_HOP_LINKS, doubleHopScript, psQuote } from "./double-hop";
+export { checkDoubleHop, classifyDoubleHop, DOUBLE_HOP_LINKS, doubleHopScript, PASSWORD_VARIABLE, psQuote } from "./double-hop";
 export type { DoubleHopLink, DoubleHopOutcome, DoubleHopSpec } from "./double-hop";

@@ -148,9 +148,11 @@ function parseRecord(wrapped: string[]): PowerShellErrorRecord {
 /**
  * Runs `script` in Windows PowerShell on the host (-NoProfile -NonInteractive
  * -EncodedCommand, as pywinrm's run_ps does) and returns its output and error records.
+ * `environment` becomes the shell's environment variables ($env:NAME in the script):
+ * the way to hand the script a secret without putting it on a command line.
  */
-export async function runPowerShell(api: PowerShellHostApi, script: string): Promise<PowerShellResult> {
-  const r = await api.runCommand("powershell.exe", ["-NoProfile", "-NonInteractive", "-EncodedCommand", encodeCommand(script)]);
+export async function runPowerShell(api: PowerShellHostApi, script: string, environment?: Record<string, string>): Promise<PowerShellResult> {
+  const r = await api.runCommand("powershell.exe", ["-NoProfile", "-NonInteractive", "-EncodedCommand", encodeCommand(script)], { environment });
   const stderr = decodeClixml(r.stderr);
   return { exitCode: r.exitCode, stdout: r.stdout, stderr, errors: parseErrorRecords(stderr) };
 }
