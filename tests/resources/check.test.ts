@@ -1,6 +1,6 @@
 // `check` on its own: every invalid field is reported against its property path,
 // values unknown during preview are left alone, and defaults are filled in.
-import { credSSPClientProvider, credSSPServerProvider, delegationPolicyProvider, trustedHostsProvider } from "../../provider/src/resources";
+import { credSSPClientProvider, credSSPServerProvider, delegationPolicyProvider, doubleHopCheckProvider, trustedHostsProvider } from "../../provider/src/resources";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const conn = { host: "ws01.corp.test", user: "CORP\\admin", password: "s3cret-Pass!" };
@@ -66,5 +66,49 @@ describe("check", () => {
     const f = await failures(credSSPServerProvider, { connection: { ...conn, port: -1, host: "" } });
     expect(f.length).toBeGreaterThan(0);
     expect(JSON.stringify(f)).not.toContain(conn.password);
+  });
+});
+
+describe("check: DoubleHopCheck", () => {
+  const check = { via: conn, target: "srv01.corp.test", credential: { user: "CORP\\alice", password: "Al1ce!" }, path: "\\\\fs01.corp.test\\share" };
+  /** The reasons, each of which starts with the property path it is about. */
+  const reasons = async (news: Record<string, unknown>) => (await failures(doubleHopCheckProvider, news)).map((f) => f.reason);
+
+  it("fills defaults: https false, expect works, and the internal works that drift is reported on", async () => {
+    const r = await doubleHopCheckProvider.check({}, check);
+    expect(r.failures).toBeUndefined();
+    expect(r.inputs).toMatchObject({ via: { port: 5985, https: false, auth: "ntlm" }, https: false, expect: "works", works: true });
+    expect((await doubleHopCheckProvider.check({}, { ...check, expect: "fails" })).inputs).toMatchObject({ expect: "fails", works: false });
+  });
+
+  it.each([
+    ["a target that is not a host name", { target: "srv01 corp" }, /^target: "srv01 corp" is not a valid host name/],
+    ["a targetPort out of range", { targetPort: 70000 }, /^targetPort: targetPort must be 1-65535/],
+    ["a path that is not UNC", { path: "C:\\share" }, /^path: "C:\\share" is not a UNC path: expected \\\\host\\share/],
+    ["a path with forward slashes", { path: "//fs01/share" }, /^path: .*not a UNC path/],
+    ["a UNC host that is not a host", { path: "\\\\fs 01\\share" }, /^path: .*not a valid host name/],
+    ["a path with a newline", { path: "\\\\fs01\\share\nX" }, /^path: .*control character/],
+    ["no credential password", { credential: { user: "alice" } }, /^credential\.password: /],
+    ["an unknown credential field", { credential: { user: "alice", password: "x", domain: "CORP" } }, /^credential: .*domain/],
+    ["an unknown expect", { expect: "maybe" }, /^expect: .*"works"\|"fails"/],
+    ["a misspelt input", { targetport: 5985 }, /targetport/],
+  ] as const)("%s", async (_label, change, reason) => {
+    expect(await reasons({ ...check, ...change })).toEqual(expect.arrayContaining([expect.stringMatching(reason)]));
+  });
+
+  it("diff: any change re-runs the check in place; nothing is ever replaced (it owns nothing)", async () => {
+    const olds = (await doubleHopCheckProvider.check({}, check)).inputs as never;
+    expect(await doubleHopCheckProvider.diff("id", olds, olds)).toMatchObject({ changes: false, replaces: [] });
+    const moved = (await doubleHopCheckProvider.check({}, { ...check, via: { ...conn, host: "ws02.corp.test" } })).inputs as never;
+    expect(await doubleHopCheckProvider.diff("id", olds, moved)).toMatchObject({ changes: true, replaces: [] });
+    const drifted = { ...(olds as object), works: false } as never;
+    expect(await doubleHopCheckProvider.diff("id", drifted, olds)).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("a password is never echoed in a failure", async () => {
+    const r = await reasons({ ...check, credential: { user: "", password: "Al1ce!" }, via: { ...conn, port: -1 } });
+    expect(r.length).toBeGreaterThan(0);
+    expect(r.join("\n")).not.toContain("Al1ce!");
+    expect(r.join("\n")).not.toContain(conn.password);
   });
 });

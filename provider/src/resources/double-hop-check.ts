@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkDoubleHop, DOUBLE_HOP_LINKS, DoubleHopLink, DoubleHopOutcome } from "../windows";
 import type { DoubleHopCheckArgs } from "./args";
-import { diffInputs, newId } from "./common";
+import { deepEqual, newId } from "./common";
 import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
 import { checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
 import { DoubleHopCheckFailed } from "./errors";
@@ -199,8 +199,10 @@ export const doubleHopCheckProvider = {
   },
 
   async diff(_id: string, olds: DoubleHopCheckState, news: Inputs) {
-    // A check owns nothing, so nothing ever needs replacing: any change re-runs it.
-    return { ...diffInputs(olds, news, INPUT_KEYS), replaces: [] };
+    // A check owns nothing (no ownership record, nothing to migrate), so nothing ever
+    // needs replacing: any changed input — or `works` drifting — re-runs it in place.
+    const changed = INPUT_KEYS.filter((k) => !deepEqual(olds[k] ?? null, (news as Record<string, unknown>)[k] ?? null));
+    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs: Inputs) {
