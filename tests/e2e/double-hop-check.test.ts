@@ -10,9 +10,10 @@ import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { CredSSPClient, CredSSPServer, DelegationPolicy, DoubleHopCheck, TrustedHosts } from "../../provider/src";
 import type { DoubleHopCheckArgs } from "../../provider/src";
+import { tearDown } from "./support/teardown";
 import { EngineStack, openStack, plannedChanges } from "../../scripts/engine";
 import { HostDirectory } from "../../simulator/src";
-import { ADMIN, FleetHost, liveSnapshot, startFleetHost, stopFleet } from "../../testkit/fleet";
+import { ADMIN, FleetHost, liveSnapshot, startFleetHost } from "../../testkit/fleet";
 import { oob } from "../../testkit/out-of-band";
 
 jest.setTimeout(600_000);
@@ -96,14 +97,7 @@ beforeAll(async () => {
   engine = await openStack({ projectName: "e2e-double-hop-check", program });
 });
 
-afterAll(async () => {
-  if (engine) {
-    await engine.stack.destroy().catch(() => undefined);
-    await engine.dispose();
-  }
-  await stopFleet(hosts);
-  if (shareDir) fs.rmSync(shareDir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(engine, hosts, shareDir));
 
 describe("each failing link, produced by its misconfiguration, named by the check, and fixed by what fix names", () => {
   it("client-credssp-disabled: a fresh ws01; the check changes nothing on any host", async () => {

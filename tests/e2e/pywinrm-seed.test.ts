@@ -9,8 +9,9 @@ import * as path from "node:path";
 import { doubleHop } from "../../examples/double-hop/program";
 import { HostDirectory } from "../../simulator/src";
 import { seedHalfSetup } from "../../scripts/demo-hop";
+import { tearDown } from "./support/teardown";
 import { EngineStack, openStack } from "../../scripts/engine";
-import { ADMIN, FleetHost, startFleetHost, stopFleet } from "../../testkit/fleet";
+import { ADMIN, FleetHost, startFleetHost } from "../../testkit/fleet";
 import { peerVersions, runPeerScript } from "../peers/peers";
 
 jest.setTimeout(300_000);
@@ -56,14 +57,7 @@ beforeAll(async () => {
   await seedHalfSetup(hosts[0], "corp.test", "Server01");
 });
 
-afterAll(async () => {
-  if (engine) {
-    await engine.stack.destroy().catch(() => undefined);
-    await engine.dispose();
-  }
-  await stopFleet(hosts);
-  if (shareDir) fs.rmSync(shareDir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(engine, hosts, shareDir));
 
 test("the referee is pywinrm 0.5, from the pinned virtualenv", () => {
   expect(peerVersions().pywinrm).toBe("0.5.0");
