@@ -91,6 +91,9 @@ beforeAll(async () => {
   const directory = new HostDirectory();
   ws01 = await startFleetHost(WS01, { directory });
   srv01 = await startFleetHost(SRV01, { directory, credsspVersion: 3, extraUsers: [ALICE] });
+  // alice is a local administrator but not the built-in one: remote UAC would filter her
+  // network logon unless LocalAccountTokenFilterPolicy = 1, as workgroup admins set it.
+  await oob(srv01).setDword("SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System", "LocalAccountTokenFilterPolicy", 1);
   fs01 = await startFleetHost(FS01, { directory, shares: { share: shareDir } });
   hosts = [ws01, srv01, fs01];
   initial = await Promise.all(hosts.map(liveSnapshot));
