@@ -27,6 +27,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &CredSSPServer{}
 	case "credssp:index:DelegationPolicy":
 		r = &DelegationPolicy{}
+	case "credssp:index:DoubleHopCheck":
+		r = &DoubleHopCheck{}
 	case "credssp:index:TrustedHosts":
 		r = &TrustedHosts{}
 	default:

@@ -180,6 +180,277 @@ func (in *authSchemePtr) ToAuthSchemePtrOutputWithContext(ctx context.Context) A
 	return pulumi.ToOutputWithContext(ctx, in).(AuthSchemePtrOutput)
 }
 
+type DoubleHopExpectation string
+
+const (
+	// The deployment fails when the double hop fails.
+	DoubleHopExpectationWorks = DoubleHopExpectation("works")
+	// The deployment fails when the double hop works.
+	DoubleHopExpectationFails = DoubleHopExpectation("fails")
+)
+
+func (DoubleHopExpectation) ElementType() reflect.Type {
+	return reflect.TypeOf((*DoubleHopExpectation)(nil)).Elem()
+}
+
+func (e DoubleHopExpectation) ToDoubleHopExpectationOutput() DoubleHopExpectationOutput {
+	return pulumi.ToOutput(e).(DoubleHopExpectationOutput)
+}
+
+func (e DoubleHopExpectation) ToDoubleHopExpectationOutputWithContext(ctx context.Context) DoubleHopExpectationOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(DoubleHopExpectationOutput)
+}
+
+func (e DoubleHopExpectation) ToDoubleHopExpectationPtrOutput() DoubleHopExpectationPtrOutput {
+	return e.ToDoubleHopExpectationPtrOutputWithContext(context.Background())
+}
+
+func (e DoubleHopExpectation) ToDoubleHopExpectationPtrOutputWithContext(ctx context.Context) DoubleHopExpectationPtrOutput {
+	return DoubleHopExpectation(e).ToDoubleHopExpectationOutputWithContext(ctx).ToDoubleHopExpectationPtrOutputWithContext(ctx)
+}
+
+func (e DoubleHopExpectation) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e DoubleHopExpectation) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e DoubleHopExpectation) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e DoubleHopExpectation) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type DoubleHopExpectationOutput struct{ *pulumi.OutputState }
+
+func (DoubleHopExpectationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DoubleHopExpectation)(nil)).Elem()
+}
+
+func (o DoubleHopExpectationOutput) ToDoubleHopExpectationOutput() DoubleHopExpectationOutput {
+	return o
+}
+
+func (o DoubleHopExpectationOutput) ToDoubleHopExpectationOutputWithContext(ctx context.Context) DoubleHopExpectationOutput {
+	return o
+}
+
+func (o DoubleHopExpectationOutput) ToDoubleHopExpectationPtrOutput() DoubleHopExpectationPtrOutput {
+	return o.ToDoubleHopExpectationPtrOutputWithContext(context.Background())
+}
+
+func (o DoubleHopExpectationOutput) ToDoubleHopExpectationPtrOutputWithContext(ctx context.Context) DoubleHopExpectationPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DoubleHopExpectation) *DoubleHopExpectation {
+		return &v
+	}).(DoubleHopExpectationPtrOutput)
+}
+
+func (o DoubleHopExpectationOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o DoubleHopExpectationOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e DoubleHopExpectation) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o DoubleHopExpectationOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o DoubleHopExpectationOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e DoubleHopExpectation) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type DoubleHopExpectationPtrOutput struct{ *pulumi.OutputState }
+
+func (DoubleHopExpectationPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DoubleHopExpectation)(nil)).Elem()
+}
+
+func (o DoubleHopExpectationPtrOutput) ToDoubleHopExpectationPtrOutput() DoubleHopExpectationPtrOutput {
+	return o
+}
+
+func (o DoubleHopExpectationPtrOutput) ToDoubleHopExpectationPtrOutputWithContext(ctx context.Context) DoubleHopExpectationPtrOutput {
+	return o
+}
+
+func (o DoubleHopExpectationPtrOutput) Elem() DoubleHopExpectationOutput {
+	return o.ApplyT(func(v *DoubleHopExpectation) DoubleHopExpectation {
+		if v != nil {
+			return *v
+		}
+		var ret DoubleHopExpectation
+		return ret
+	}).(DoubleHopExpectationOutput)
+}
+
+func (o DoubleHopExpectationPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o DoubleHopExpectationPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *DoubleHopExpectation) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// DoubleHopExpectationInput is an input type that accepts values of the DoubleHopExpectation enum
+// A concrete instance of `DoubleHopExpectationInput` can be one of the following:
+//
+//	DoubleHopExpectationWorks
+//	DoubleHopExpectationFails
+type DoubleHopExpectationInput interface {
+	pulumi.Input
+
+	ToDoubleHopExpectationOutput() DoubleHopExpectationOutput
+	ToDoubleHopExpectationOutputWithContext(context.Context) DoubleHopExpectationOutput
+}
+
+var doubleHopExpectationPtrType = reflect.TypeOf((**DoubleHopExpectation)(nil)).Elem()
+
+type DoubleHopExpectationPtrInput interface {
+	pulumi.Input
+
+	ToDoubleHopExpectationPtrOutput() DoubleHopExpectationPtrOutput
+	ToDoubleHopExpectationPtrOutputWithContext(context.Context) DoubleHopExpectationPtrOutput
+}
+
+type doubleHopExpectationPtr string
+
+func DoubleHopExpectationPtr(v string) DoubleHopExpectationPtrInput {
+	return (*doubleHopExpectationPtr)(&v)
+}
+
+func (*doubleHopExpectationPtr) ElementType() reflect.Type {
+	return doubleHopExpectationPtrType
+}
+
+func (in *doubleHopExpectationPtr) ToDoubleHopExpectationPtrOutput() DoubleHopExpectationPtrOutput {
+	return pulumi.ToOutput(in).(DoubleHopExpectationPtrOutput)
+}
+
+func (in *doubleHopExpectationPtr) ToDoubleHopExpectationPtrOutputWithContext(ctx context.Context) DoubleHopExpectationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(DoubleHopExpectationPtrOutput)
+}
+
+type DoubleHopLink string
+
+const (
+	// The client computer's WinRM client has CredSSP off (Client/Auth/CredSSP).
+	DoubleHopLink_Client_Credssp_Disabled = DoubleHopLink("client-credssp-disabled")
+	// Over HTTP without Kerberos, the target is not in the client's TrustedHosts.
+	DoubleHopLink_Trusted_Hosts = DoubleHopLink("trusted-hosts")
+	// The Credentials Delegation policy does not allow fresh credentials to WSMAN/<target>.
+	DoubleHopLink_Delegation_Policy = DoubleHopLink("delegation-policy")
+	// The target's CredSSP lacks the CVE-2018-0886 fix and the client refuses to fall back (AllowEncryptionOracle).
+	DoubleHopLink_Encryption_Oracle = DoubleHopLink("encryption-oracle")
+	// The target's WinRM service does not accept CredSSP (Service/Auth/CredSSP).
+	DoubleHopLink_Server_Credssp_Disabled = DoubleHopLink("server-credssp-disabled")
+	// The target holds the delegated credentials, but the file server refused them for the path.
+	DoubleHopLink_Second_Hop_Denied = DoubleHopLink("second-hop-denied")
+	// No WinRM listener answered at the target's name and port.
+	DoubleHopLink_Target_Unreachable = DoubleHopLink("target-unreachable")
+	// Anything else; the message says what (e.g. a wrong password).
+	DoubleHopLinkOther = DoubleHopLink("other")
+)
+
+type DoubleHopLinkOutput struct{ *pulumi.OutputState }
+
+func (DoubleHopLinkOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DoubleHopLink)(nil)).Elem()
+}
+
+func (o DoubleHopLinkOutput) ToDoubleHopLinkOutput() DoubleHopLinkOutput {
+	return o
+}
+
+func (o DoubleHopLinkOutput) ToDoubleHopLinkOutputWithContext(ctx context.Context) DoubleHopLinkOutput {
+	return o
+}
+
+func (o DoubleHopLinkOutput) ToDoubleHopLinkPtrOutput() DoubleHopLinkPtrOutput {
+	return o.ToDoubleHopLinkPtrOutputWithContext(context.Background())
+}
+
+func (o DoubleHopLinkOutput) ToDoubleHopLinkPtrOutputWithContext(ctx context.Context) DoubleHopLinkPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DoubleHopLink) *DoubleHopLink {
+		return &v
+	}).(DoubleHopLinkPtrOutput)
+}
+
+func (o DoubleHopLinkOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o DoubleHopLinkOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e DoubleHopLink) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o DoubleHopLinkOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o DoubleHopLinkOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e DoubleHopLink) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type DoubleHopLinkPtrOutput struct{ *pulumi.OutputState }
+
+func (DoubleHopLinkPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DoubleHopLink)(nil)).Elem()
+}
+
+func (o DoubleHopLinkPtrOutput) ToDoubleHopLinkPtrOutput() DoubleHopLinkPtrOutput {
+	return o
+}
+
+func (o DoubleHopLinkPtrOutput) ToDoubleHopLinkPtrOutputWithContext(ctx context.Context) DoubleHopLinkPtrOutput {
+	return o
+}
+
+func (o DoubleHopLinkPtrOutput) Elem() DoubleHopLinkOutput {
+	return o.ApplyT(func(v *DoubleHopLink) DoubleHopLink {
+		if v != nil {
+			return *v
+		}
+		var ret DoubleHopLink
+		return ret
+	}).(DoubleHopLinkOutput)
+}
+
+func (o DoubleHopLinkPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o DoubleHopLinkPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *DoubleHopLink) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
 type EncryptionOracleLevel string
 
 const (
@@ -353,10 +624,16 @@ func (in *encryptionOracleLevelPtr) ToEncryptionOracleLevelPtrOutputWithContext(
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AuthSchemeInput)(nil)).Elem(), AuthScheme("ntlm"))
 	pulumi.RegisterInputType(reflect.TypeOf((*AuthSchemePtrInput)(nil)).Elem(), AuthScheme("ntlm"))
+	pulumi.RegisterInputType(reflect.TypeOf((*DoubleHopExpectationInput)(nil)).Elem(), DoubleHopExpectation("works"))
+	pulumi.RegisterInputType(reflect.TypeOf((*DoubleHopExpectationPtrInput)(nil)).Elem(), DoubleHopExpectation("works"))
 	pulumi.RegisterInputType(reflect.TypeOf((*EncryptionOracleLevelInput)(nil)).Elem(), EncryptionOracleLevel("forceUpdatedClients"))
 	pulumi.RegisterInputType(reflect.TypeOf((*EncryptionOracleLevelPtrInput)(nil)).Elem(), EncryptionOracleLevel("forceUpdatedClients"))
 	pulumi.RegisterOutputType(AuthSchemeOutput{})
 	pulumi.RegisterOutputType(AuthSchemePtrOutput{})
+	pulumi.RegisterOutputType(DoubleHopExpectationOutput{})
+	pulumi.RegisterOutputType(DoubleHopExpectationPtrOutput{})
+	pulumi.RegisterOutputType(DoubleHopLinkOutput{})
+	pulumi.RegisterOutputType(DoubleHopLinkPtrOutput{})
 	pulumi.RegisterOutputType(EncryptionOracleLevelOutput{})
 	pulumi.RegisterOutputType(EncryptionOracleLevelPtrOutput{})
 }

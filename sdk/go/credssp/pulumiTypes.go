@@ -158,7 +158,73 @@ func (o ConnectionOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Connection) *string { return v.User }).(pulumi.StringPtrOutput)
 }
 
+// The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+type Credential struct {
+	// Its password. Always stored as a secret.
+	Password string `pulumi:"password"`
+	// The account whose credentials are delegated: `"CORP\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+	User string `pulumi:"user"`
+}
+
+// CredentialInput is an input type that accepts CredentialArgs and CredentialOutput values.
+// You can construct a concrete instance of `CredentialInput` via:
+//
+//	CredentialArgs{...}
+type CredentialInput interface {
+	pulumi.Input
+
+	ToCredentialOutput() CredentialOutput
+	ToCredentialOutputWithContext(context.Context) CredentialOutput
+}
+
+// The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+type CredentialArgs struct {
+	// Its password. Always stored as a secret.
+	Password pulumi.StringInput `pulumi:"password"`
+	// The account whose credentials are delegated: `"CORP\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+	User pulumi.StringInput `pulumi:"user"`
+}
+
+func (CredentialArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Credential)(nil)).Elem()
+}
+
+func (i CredentialArgs) ToCredentialOutput() CredentialOutput {
+	return i.ToCredentialOutputWithContext(context.Background())
+}
+
+func (i CredentialArgs) ToCredentialOutputWithContext(ctx context.Context) CredentialOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CredentialOutput)
+}
+
+// The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+type CredentialOutput struct{ *pulumi.OutputState }
+
+func (CredentialOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Credential)(nil)).Elem()
+}
+
+func (o CredentialOutput) ToCredentialOutput() CredentialOutput {
+	return o
+}
+
+func (o CredentialOutput) ToCredentialOutputWithContext(ctx context.Context) CredentialOutput {
+	return o
+}
+
+// Its password. Always stored as a secret.
+func (o CredentialOutput) Password() pulumi.StringOutput {
+	return o.ApplyT(func(v Credential) string { return v.Password }).(pulumi.StringOutput)
+}
+
+// The account whose credentials are delegated: `"CORP\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+func (o CredentialOutput) User() pulumi.StringOutput {
+	return o.ApplyT(func(v Credential) string { return v.User }).(pulumi.StringOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionInput)(nil)).Elem(), ConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CredentialInput)(nil)).Elem(), CredentialArgs{})
 	pulumi.RegisterOutputType(ConnectionOutput{})
+	pulumi.RegisterOutputType(CredentialOutput{})
 }

@@ -10,6 +10,7 @@ from ._enums import *
 from .cred_ssp_client import *
 from .cred_ssp_server import *
 from .delegation_policy import *
+from .double_hop_check import *
 from .provider import *
 from .trusted_hosts import *
 from ._inputs import *
@@ -33,6 +34,7 @@ _utilities.register(
    "credssp:index:CredSSPClient": "CredSSPClient",
    "credssp:index:CredSSPServer": "CredSSPServer",
    "credssp:index:DelegationPolicy": "DelegationPolicy",
+   "credssp:index:DoubleHopCheck": "DoubleHopCheck",
    "credssp:index:TrustedHosts": "TrustedHosts"
   }
  }

@@ -8,6 +8,8 @@ from enum import Enum
 
 __all__ = [
     'AuthScheme',
+    'DoubleHopExpectation',
+    'DoubleHopLink',
     'EncryptionOracleLevel',
 ]
 
@@ -25,6 +27,54 @@ class AuthScheme(_builtins.str, Enum):
     CREDSSP = "credssp"
     """
     CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
+    """
+
+
+@pulumi.type_token("credssp:index:DoubleHopExpectation")
+class DoubleHopExpectation(_builtins.str, Enum):
+    WORKS = "works"
+    """
+    The deployment fails when the double hop fails.
+    """
+    FAILS = "fails"
+    """
+    The deployment fails when the double hop works.
+    """
+
+
+@pulumi.type_token("credssp:index:DoubleHopLink")
+class DoubleHopLink(_builtins.str, Enum):
+    CLIENT_CREDSSP_DISABLED = "client-credssp-disabled"
+    """
+    The client computer's WinRM client has CredSSP off (Client/Auth/CredSSP).
+    """
+    TRUSTED_HOSTS = "trusted-hosts"
+    """
+    Over HTTP without Kerberos, the target is not in the client's TrustedHosts.
+    """
+    DELEGATION_POLICY = "delegation-policy"
+    """
+    The Credentials Delegation policy does not allow fresh credentials to WSMAN/<target>.
+    """
+    ENCRYPTION_ORACLE = "encryption-oracle"
+    """
+    The target's CredSSP lacks the CVE-2018-0886 fix and the client refuses to fall back (AllowEncryptionOracle).
+    """
+    SERVER_CREDSSP_DISABLED = "server-credssp-disabled"
+    """
+    The target's WinRM service does not accept CredSSP (Service/Auth/CredSSP).
+    """
+    SECOND_HOP_DENIED = "second-hop-denied"
+    """
+    The target holds the delegated credentials, but the file server refused them for the path.
+    """
+    TARGET_UNREACHABLE = "target-unreachable"
+    """
+    No WinRM listener answered at the target's name and port.
+    """
+    OTHER = "other"
+    """
+    Anything else; the message says what (e.g. a wrong password).
     """
 
 

@@ -18,6 +18,8 @@ from ._enums import *
 __all__ = [
     'ConnectionArgs',
     'ConnectionArgsDict',
+    'CredentialArgs',
+    'CredentialArgsDict',
 ]
 
 class ConnectionArgsDict(TypedDict):
@@ -250,6 +252,58 @@ class ConnectionArgs:
 
     @user.setter
     def user(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "user", value)
+
+
+class CredentialArgsDict(TypedDict):
+    """
+    The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+    """
+    password: pulumi.Input[_builtins.str]
+    """
+    Its password. Always stored as a secret.
+    """
+    user: pulumi.Input[_builtins.str]
+    """
+    The account whose credentials are delegated: `"CORP\\\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+    """
+
+@pulumi.input_type
+class CredentialArgs:
+    def __init__(__self__, *,
+                 password: pulumi.Input[_builtins.str],
+                 user: pulumi.Input[_builtins.str]):
+        """
+        The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+
+        :param pulumi.Input[_builtins.str] password: Its password. Always stored as a secret.
+        :param pulumi.Input[_builtins.str] user: The account whose credentials are delegated: `"CORP\\\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+        """
+        pulumi.set(__self__, "password", password)
+        pulumi.set(__self__, "user", user)
+
+    @_builtins.property
+    @pulumi.getter
+    def password(self) -> pulumi.Input[_builtins.str]:
+        """
+        Its password. Always stored as a secret.
+        """
+        return pulumi.get(self, "password")
+
+    @password.setter
+    def password(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "password", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def user(self) -> pulumi.Input[_builtins.str]:
+        """
+        The account whose credentials are delegated: `"CORP\\\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+        """
+        return pulumi.get(self, "user")
+
+    @user.setter
+    def user(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "user", value)
 
 

@@ -17,6 +17,7 @@ from ._enums import *
 
 __all__ = [
     'Connection',
+    'Credential',
 ]
 
 @pulumi.output_type
@@ -183,6 +184,40 @@ class Connection(dict):
     def user(self) -> Optional[_builtins.str]:
         """
         An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+        """
+        return pulumi.get(self, "user")
+
+
+@pulumi.output_type
+class Credential(dict):
+    """
+    The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+    """
+    def __init__(__self__, *,
+                 password: _builtins.str,
+                 user: _builtins.str):
+        """
+        The credentials the check delegates (`Invoke-Command -Credential`). The password is a secret.
+
+        :param _builtins.str password: Its password. Always stored as a secret.
+        :param _builtins.str user: The account whose credentials are delegated: `"CORP\\\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
+        """
+        pulumi.set(__self__, "password", password)
+        pulumi.set(__self__, "user", user)
+
+    @_builtins.property
+    @pulumi.getter
+    def password(self) -> _builtins.str:
+        """
+        Its password. Always stored as a secret.
+        """
+        return pulumi.get(self, "password")
+
+    @_builtins.property
+    @pulumi.getter
+    def user(self) -> _builtins.str:
+        """
+        The account whose credentials are delegated: `"CORP\\\\alice"`, `"alice@corp.example.com"` or a local `"alice"`.
         """
         return pulumi.get(self, "user")
 
