@@ -199,7 +199,11 @@ test("kill -9 during a burst of writes leaves a parseable file with the old or t
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 150 + round * 70));
+    // Kill once the burst is under way (a few writes acknowledged: a loaded machine may
+    // take longer than any fixed sleep), at a point that differs per round.
+    const deadline = Date.now() + 10_000;
+    while (acked < round * 100_000 + 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 10 + round * 23));
     run.proc.kill("SIGKILL");
     await run.exited;
     stop = true;
