@@ -3,12 +3,17 @@
 // operation lives in its own module.
 import { BasicAuthenticator } from "./auth/basic";
 import { CredSspAuthenticator } from "./auth/credssp";
+import { KerberosAuthenticator } from "./auth/kerberos";
+import { KerberosTickets } from "./auth/kerberos-tickets";
+import { NegotiateAuthenticator } from "./auth/negotiate";
 import { NtlmAuthenticator } from "./auth/ntlm";
 import type { Authenticator } from "./auth/authenticator";
 import { makeEndpoint } from "./endpoint";
 import type { Endpoint } from "./endpoint";
+import { isIP } from "node:net";
 import { enumerateAll } from "./enumerate";
 import { ConfigurationError } from "./errors";
+import { parseKdcAddress } from "./kerberos";
 import { invokeMethod } from "./invoke";
 import type { InvokeInput } from "./invoke";
 import { WsmanSession } from "./session";
@@ -25,14 +30,31 @@ export interface WinRMClientOptions {
   port?: number;
   https?: boolean;
   /**
-   * "ntlm" (Negotiate), "basic", or "credssp": NTLM inside a TLS channel of its own, after
-   * which the password itself is delegated to the server (for the double hop). CredSSP
-   * encrypts messages over HTTP like NTLM does.
+   * "ntlm" (Negotiate), "basic", "kerberos" (a ticket for HTTP/<host> from the KDC, mutual
+   * authentication), "negotiate" (Kerberos when a ticket can be had for the host, else
+   * NTLM, as Windows' Negotiate does), or "credssp": Kerberos or NTLM inside a TLS
+   * channel of its own, after which the password itself is delegated to the server (for
+   * the double hop). All but Basic encrypt messages over HTTP.
    */
-  auth: "basic" | "ntlm" | "credssp";
-  /** "DOMAIN\\user", "user@domain" or a local "user". */
+  auth: WinRMAuth;
+  /** "DOMAIN\\user", "user@REALM" or a local "user". */
   username: string;
-  password: string;
+  /**
+   * Required, except for "kerberos" and "negotiate": without it the Kerberos ticket comes
+   * from the credential cache `kinit` filled (KRB5CCNAME).
+   */
+  password?: string;
+  /** Kerberos realm of the user (default: from the user name, krb5.conf's [domain_realm] for the host, or default_realm). */
+  realm?: string;
+  /** "host[:port]" of the KDC, instead of the realm's kdc entries in krb5.conf. */
+  kdc?: string;
+  /**
+   * The name in the service principal HTTP/<name> when `host` is an address or an alias
+   * (pywinrm's kerberos_hostname_override). Default: host.
+   */
+  kerberosHostname?: string;
+  /** Where KRB5_CONFIG and KRB5CCNAME are read (default process.env). */
+  kerberosEnv?: NodeJS.ProcessEnv;
   /** Permit Basic over plain HTTP (password in clear text). Never implied. */
   allowUnencrypted?: boolean;
   /** PEM CA certificate(s) trusted for the HTTPS listener instead of the system CAs. */
@@ -53,6 +75,9 @@ export interface WinRMClientOptions {
   commandTimeoutMs?: number;
 }
 
+export type WinRMAuth = "basic" | "ntlm" | "credssp" | "kerberos" | "negotiate";
+const AUTHS: readonly WinRMAuth[] = ["basic", "ntlm", "credssp", "kerberos", "negotiate"];
+
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const DEFAULT_RETRIES = 2;
@@ -67,11 +92,31 @@ function validate(o: WinRMClientOptions): void {
   if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535)) {
     throw new ConfigurationError(`port must be an integer 1-65535, got ${String(o.port)}`);
   }
-  if (o.auth !== "basic" && o.auth !== "ntlm" && o.auth !== "credssp") {
-    throw new ConfigurationError(`auth must be "basic", "ntlm" or "credssp", got "${String(o.auth)}"`);
+  if (!AUTHS.includes(o.auth)) {
+    throw new ConfigurationError(`auth must be one of ${AUTHS.map((a) => `"${a}"`).join(", ")}, got "${String(o.auth)}"`);
   }
   if (typeof o.username !== "string" || o.username === "") throw new ConfigurationError("username is required");
-  if (typeof o.password !== "string") throw new ConfigurationError("password is required");
+  const kerberos = o.auth === "kerberos" || o.auth === "negotiate";
+  if (o.password !== undefined && typeof o.password !== "string") throw new ConfigurationError("password must be a string");
+  if (o.password === undefined && !kerberos) {
+    throw new ConfigurationError(`password is required for auth "${o.auth}" (only "kerberos" and "negotiate" can use a kinit credential cache)`);
+  }
+  if (o.realm !== undefined && (typeof o.realm !== "string" || !/^[^\s@/]+$/.test(o.realm))) {
+    throw new ConfigurationError(`realm must be a Kerberos realm such as CORP.EXAMPLE.COM, got "${String(o.realm)}"`);
+  }
+  if (o.kdc !== undefined) {
+    try {
+      parseKdcAddress(String(o.kdc));
+    } catch (err) {
+      throw new ConfigurationError(`kdc must be "host" or "host:port": ${(err as Error).message}`);
+    }
+  }
+  if (o.auth === "kerberos" && isIP(o.host.trim().replace(/^\[|\]$/g, "")) !== 0 && !o.kerberosHostname) {
+    throw new ConfigurationError(
+      `auth "kerberos" needs the host's name, not the address ${o.host.trim()}: Kerberos asks the KDC for HTTP/<name>. ` +
+        `Connect by the fully qualified name, set kerberosHostname, or use auth "negotiate" (NTLM for addresses)`,
+    );
+  }
   if (o.auth === "basic" && !o.https && o.allowUnencrypted !== true) {
     throw new ConfigurationError(
       `refusing Basic authentication over plain HTTP to ${o.host}: the password would travel in clear text. ` +
@@ -86,6 +131,30 @@ function validate(o: WinRMClientOptions): void {
   }
   if (o.retries !== undefined && (!Number.isInteger(o.retries) || o.retries < 0)) {
     throw new ConfigurationError("retries must be a non-negative integer");
+  }
+}
+
+function makeAuthenticator(transport: HttpTransport, o: WinRMClientOptions): Authenticator {
+  const tickets = () =>
+    new KerberosTickets({
+      username: o.username,
+      password: o.password,
+      realm: o.realm,
+      kdc: o.kdc,
+      spnHost: (o.kerberosHostname ?? o.host).trim(),
+      env: o.kerberosEnv,
+    });
+  switch (o.auth) {
+    case "basic":
+      return new BasicAuthenticator(transport, o.username, o.password!);
+    case "credssp":
+      return new CredSspAuthenticator(transport, o.username, o.password!, { tickets: tickets() });
+    case "kerberos":
+      return new KerberosAuthenticator(transport, tickets(), { username: o.username });
+    case "negotiate":
+      return new NegotiateAuthenticator(transport, tickets(), o.username, o.password);
+    default:
+      return new NtlmAuthenticator(transport, o.username, o.password!);
   }
 }
 
@@ -112,18 +181,28 @@ export class WinRMClient {
       requestTimeoutMs: timeoutMs,
       maxResponseBytes: MAX_REPLY_BYTES,
     });
-    this.authenticator =
-      options.auth === "basic"
-        ? new BasicAuthenticator(this.transport, options.username, options.password)
-        : options.auth === "credssp"
-          ? new CredSspAuthenticator(this.transport, options.username, options.password)
-          : new NtlmAuthenticator(this.transport, options.username, options.password);
+    this.authenticator = makeAuthenticator(this.transport, options);
     this.session = new WsmanSession(
       this.endpoint,
       this.authenticator,
       { retries: options.retries ?? DEFAULT_RETRIES, baseDelayMs: 200, maxDelayMs: 3000 },
       operationTimeoutFor(timeoutMs),
     );
+  }
+
+  /**
+   * What authenticated the connection, once a request was made: "basic", "ntlm",
+   * "kerberos", or for CredSSP "credssp/kerberos" / "credssp/ntlm" (the mechanism inside).
+   * For auth "negotiate" it says which one Negotiate picked.
+   */
+  get authMechanism(): string | undefined {
+    const a = this.authenticator;
+    if (a instanceof BasicAuthenticator) return "basic";
+    if (a instanceof NtlmAuthenticator) return "ntlm";
+    if (a instanceof KerberosAuthenticator) return a.lastMechanism;
+    if (a instanceof NegotiateAuthenticator) return a.mechanism;
+    if (a instanceof CredSspAuthenticator) return a.lastMechanism && `credssp/${a.lastMechanism}`;
+    return undefined;
   }
 
   /**

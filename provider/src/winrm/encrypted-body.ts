@@ -122,3 +122,34 @@ export function unframeEncrypted(body: Buffer, protocol: string, fail: (why: str
     innerContentType: original[1],
   };
 }
+
+/** A GSS-API context's WinRM wrap (NTLM or Kerberos, or SPNEGO over either). */
+export interface WinrmWrapper {
+  wrapWinrm(plain: Buffer): SealedParts & { paddingLength: number };
+  unwrapWinrm(header: Buffer, data: Buffer): Buffer;
+}
+
+/**
+ * Wraps and frames one message. The OriginalContent Length counts the wrap's padding
+ * (rc4-hmac Kerberos has one byte; NTLM and AES none), as pypsrp sends it.
+ */
+export function sealBody(wrapper: WinrmWrapper, plain: Buffer, protocol: string, innerContentType = DEFAULT_INNER_CONTENT_TYPE): Buffer {
+  const { header, data, paddingLength } = wrapper.wrapWinrm(plain);
+  return frameEncrypted(protocol, { header, data }, plain.length + paddingLength, innerContentType);
+}
+
+/** Unframes and unwraps one message; a Length with or without the padding is accepted (pywinrm sends it without). */
+export function openBody(
+  wrapper: WinrmWrapper,
+  body: Buffer,
+  protocol: string,
+  fail: (why: string) => Error,
+): { plain: Buffer; innerContentType: string } {
+  const { header, data, originalLength, innerContentType } = unframeEncrypted(body, protocol, fail);
+  const plain = wrapper.unwrapWinrm(header, data);
+  const padding = data.length - plain.length;
+  if (originalLength !== plain.length && originalLength !== plain.length + padding) {
+    throw fail(`OriginalContent Length=${originalLength} but the message decrypted to ${plain.length} bytes`);
+  }
+  return { plain, innerContentType };
+}

@@ -25,8 +25,17 @@ import type { HttpResponse, HttpTransport } from "../transport";
 import { authenticateHeaders, offeredSchemes, offers } from "./authenticator";
 import { ConnectionAuthenticator } from "./connection";
 import { splitUsername } from "../ntlm/client";
+import { KerberosClientContext } from "../kerberos";
+import type { ClientSecurityContext } from "../gss/context";
+import type { KerberosTickets } from "./kerberos-tickets";
 
 export interface CredSspAuthOptions {
+  /**
+   * Kerberos inside CredSSP's SPNEGO when a ticket for HTTP/<host> can be had (as
+   * Windows' CredSSP does through Negotiate); NTLM otherwise, and always as the
+   * second mechanism.
+   */
+  tickets?: KerberosTickets;
   /** Highest CredSSP version to speak, 2-6 (default 6). */
   version?: number;
   /** TLS versions/ciphers inside CredSSP (tests). */
@@ -45,6 +54,9 @@ interface Context {
 
 export class CredSspAuthenticator extends ConnectionAuthenticator<Context> {
   readonly scheme = "CredSSP";
+  /** The mechanism CredSSP's SPNEGO used in the last handshake, and why Kerberos was not, when it was not. */
+  lastMechanism?: "kerberos" | "ntlm";
+  kerberosFallbackReason?: string;
   // An ES private field: never shown by util.inspect or JSON.stringify of the client.
   readonly #password: string;
 
@@ -81,8 +93,21 @@ export class CredSspAuthenticator extends ConnectionAuthenticator<Context> {
   protected async handshake(): Promise<Context> {
     const { domain, user } = splitUsername(this.username);
     const password = this.#password;
+    const candidates: ClientSecurityContext[] = [];
+    let kerberos: KerberosClientContext | undefined;
+    if (this.options.tickets) {
+      const ticket = await this.options.tickets.available();
+      if (ticket.available) {
+        kerberos = new KerberosClientContext({ credential: ticket.credential });
+        candidates.push(kerberos);
+      } else {
+        this.kerberosFallbackReason = ticket.reason;
+      }
+    }
+    candidates.push(new NtlmClientContext({ username: user, password, domain }));
+    const spnego = new SpnegoClientContext(candidates);
     const credssp = new CredSspClient({
-      auth: new SpnegoClientContext([new NtlmClientContext({ username: user, password, domain })]),
+      auth: spnego,
       credentials: { domainName: domain, userName: user, password },
       version: this.options.version,
       tls: this.options.tls,
@@ -100,6 +125,7 @@ export class CredSspAuthenticator extends ConnectionAuthenticator<Context> {
         socket = res.socket;
         if (res.status >= 200 && res.status < 300) {
           if (!credssp.complete) throw new ProtocolError(`the server accepted the connection before CredSSP finished (at stage ${credssp.stage})`);
+          this.lastMechanism = kerberos && spnego.chosenMechanism === kerberos.mechanism ? "kerberos" : "ntlm";
           return { credssp, socket };
         }
         if (res.status !== 401) throw this.unexpected(res, `CredSSP ${credssp.stage}`);

@@ -23,6 +23,15 @@ export function sameMechanism(a: string, b: string): boolean {
   return kerberos.includes(a) && kerberos.includes(b);
 }
 
+/** A message wrapped for WinRM's multipart/encrypted body. */
+export interface WinrmSealed {
+  header: Buffer;
+  /** Encrypted data, padding included. */
+  data: Buffer;
+  /** Padding bytes at the end of `data` (rc4-hmac Kerberos: 1; otherwise 0). */
+  paddingLength: number;
+}
+
 /**
  * An initiator's security context for one mechanism. SPNEGO drives several of these
  * (one per offered mechanism) and CredSSP drives SPNEGO through the same interface.
@@ -42,6 +51,14 @@ export interface ClientSecurityContext {
   step(input?: Buffer): Promise<Buffer | undefined>;
   /** GSS_Wrap with confidentiality: the mechanism's whole token (for NTLM: signature || sealed). */
   wrap(plain: Buffer): Buffer;
+  /**
+   * The same wrap split the way WinRM frames it over HTTP (MS-WSMV 2.2.9.1): the token
+   * header, then the encrypted data with any padding. For NTLM the header is the
+   * signature; for Kerberos it is what gss_wrap_iov puts in its HEADER buffer.
+   */
+  wrapWinrm(plain: Buffer): WinrmSealed;
+  /** Reverses wrapWinrm from the other side; throws when it does not verify. */
+  unwrapWinrm(header: Buffer, data: Buffer): Buffer;
   /** GSS_Unwrap of a token from wrap() on the other side; throws when it does not verify. */
   unwrap(token: Buffer): Buffer;
   /** GSS_GetMIC over a message. */

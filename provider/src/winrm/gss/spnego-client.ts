@@ -10,7 +10,7 @@
 // drives it like any other; wrap/unwrap/MIC use the chosen mechanism.
 
 import { Mech, sameMechanism } from "./context";
-import type { ClientSecurityContext } from "./context";
+import type { ClientSecurityContext, WinrmSealed } from "./context";
 import { SpnegoError } from "./errors";
 import { decodeNegotiationToken, encodeMechTypeList, encodeNegTokenInit, encodeNegTokenResp } from "./spnego";
 
@@ -68,6 +68,9 @@ export class SpnegoClientContext implements ClientSecurityContext {
     if (decoded.kind !== "resp") throw new SpnegoError("the acceptor answered with a NegTokenInit instead of a NegTokenResp");
     const resp = decoded.token;
     if (resp.negState === "reject") {
+      // A rejection may carry the mechanism's own error token (Kerberos: a KRB-ERROR
+      // saying why, e.g. clock skew); the mechanism turns it into its typed error.
+      if (resp.responseToken !== undefined && !this.chosen.complete) await this.chosen.step(resp.responseToken);
       throw new SpnegoError(`the acceptor rejected every offered mechanism (${this.mechTypes.join(", ")})`);
     }
 
@@ -118,6 +121,14 @@ export class SpnegoClientContext implements ClientSecurityContext {
 
   unwrap(token: Buffer): Buffer {
     return this.established().unwrap(token);
+  }
+
+  wrapWinrm(plain: Buffer): WinrmSealed {
+    return this.established().wrapWinrm(plain);
+  }
+
+  unwrapWinrm(header: Buffer, data: Buffer): Buffer {
+    return this.established().unwrapWinrm(header, data);
   }
 
   getMIC(message: Buffer): Buffer {

@@ -35,8 +35,15 @@ export { loadKeytab, parseKeytab, findKey } from "./keytab";
 export type { KeytabEntry } from "./keytab";
 export { getServiceTicket, clientPrincipal, WINRM_SERVICE_CLASS } from "./credentials";
 export type { KerberosCredentialOptions, ServiceTicket } from "./credentials";
-export { KerberosInitiator, KerberosAcceptor, ReplayCache, isKerberosToken, INITIATOR_FLAGS } from "./gss";
-export type { GssSession, WinrmWrapped, AcceptedContext, KerberosAcceptorOptions, KerberosInitiatorOptions } from "./gss";
+export { KerberosInitiator, KerberosAcceptor, KerberosClientContext, ReplayCache, isKerberosToken, INITIATOR_FLAGS } from "./gss";
+export type {
+  GssSession,
+  WinrmWrapped,
+  AcceptedContext,
+  KerberosAcceptorOptions,
+  KerberosInitiatorOptions,
+  KerberosClientContextOptions,
+} from "./gss";
 export {
   encryptWithKerberos,
   decryptWithKerberos,

@@ -11,23 +11,17 @@ import {
   DEFAULT_INNER_CONTENT_TYPE,
   encryptedContentType,
   encryptedProtocolOf,
-  frameEncrypted,
   KERBEROS_ENCRYPTED_PROTOCOL,
+  openBody,
+  sealBody,
   SPNEGO_ENCRYPTED_PROTOCOL,
-  unframeEncrypted,
 } from "../encrypted-body";
-import type { GssEncryptionProtocol } from "../encrypted-body";
+import type { GssEncryptionProtocol, WinrmWrapper } from "../encrypted-body";
 import { KerberosProtocolError } from "./errors";
-import type { WinrmWrapped } from "./gss";
 
 export { encryptedContentType, KERBEROS_ENCRYPTED_PROTOCOL, SPNEGO_ENCRYPTED_PROTOCOL };
+export type { WinrmWrapper };
 export type KerberosEncryptionProtocol = GssEncryptionProtocol;
-
-/** The WinRM split of a wrap token (a GssSession, or a client context built on one). */
-export interface WinrmWrapper {
-  wrapWinrm(plain: Buffer): WinrmWrapped;
-  unwrapWinrm(header: Buffer, data: Buffer): Buffer;
-}
 
 export function encryptWithKerberos(
   session: WinrmWrapper,
@@ -35,8 +29,7 @@ export function encryptWithKerberos(
   protocol: KerberosEncryptionProtocol,
   innerContentType = DEFAULT_INNER_CONTENT_TYPE,
 ): Buffer {
-  const { header, data, paddingLength } = session.wrapWinrm(plain);
-  return frameEncrypted(protocol, { header, data }, plain.length + paddingLength, innerContentType);
+  return sealBody(session, plain, protocol, innerContentType);
 }
 
 function malformed(why: string): KerberosProtocolError {
@@ -44,13 +37,7 @@ function malformed(why: string): KerberosProtocolError {
 }
 
 export function decryptWithKerberos(session: WinrmWrapper, body: Buffer, protocol: KerberosEncryptionProtocol): { plain: Buffer; innerContentType: string } {
-  const { header, data, originalLength, innerContentType } = unframeEncrypted(body, protocol, malformed);
-  const plain = session.unwrapWinrm(header, data);
-  const padding = data.length - plain.length;
-  if (originalLength !== plain.length && originalLength !== plain.length + padding) {
-    throw malformed(`OriginalContent Length=${originalLength} but the message decrypted to ${plain.length} bytes`);
-  }
-  return { plain, innerContentType };
+  return openBody(session, body, protocol, malformed);
 }
 
 /** Does this Content-Type announce a Kerberos- or SPNEGO-encrypted body? Returns the protocol. */

@@ -5,7 +5,7 @@
 // mechListMIC.
 
 import { Mech } from "../gss/context";
-import type { ClientSecurityContext } from "../gss/context";
+import type { ClientSecurityContext, WinrmSealed } from "../gss/context";
 import { NtlmClient } from "./client";
 import type { NtlmAuthenticateOptions, NtlmClientOptions } from "./client";
 import { NtlmIntegrityError, NtlmMessageError } from "./errors";
@@ -54,6 +54,15 @@ export class NtlmClientContext implements ClientSecurityContext {
   wrap(plain: Buffer): Buffer {
     const { signature, sealed } = this.keys().wrap(plain);
     return Buffer.concat([signature, sealed]);
+  }
+
+  wrapWinrm(plain: Buffer): WinrmSealed {
+    const { signature, sealed } = this.keys().wrap(plain);
+    return { header: signature, data: sealed, paddingLength: 0 };
+  }
+
+  unwrapWinrm(header: Buffer, data: Buffer): Buffer {
+    return this.keys().unwrap(Buffer.from(data), Buffer.from(header));
   }
 
   unwrap(token: Buffer): Buffer {

@@ -10,3 +10,5 @@ export { KerberosInitiator, INITIATOR_FLAGS } from "./initiator";
 export type { KerberosInitiatorOptions } from "./initiator";
 export { KerberosAcceptor, ReplayCache } from "./acceptor";
 export type { AcceptedContext, KerberosAcceptorOptions } from "./acceptor";
+export { KerberosClientContext } from "./client-context";
+export type { KerberosClientContextOptions } from "./client-context";
