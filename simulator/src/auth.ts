@@ -14,6 +14,15 @@
 //   the network with a filtered (non-administrator) token unless
 //   HKLM\...\Policies\System\LocalAccountTokenFilterPolicy is 1, and WinRM answers that
 //   logon with a 401 although the password was right (what pywinrm users report).
+// - Kerberos, on a host with a keytab (kerberos.ts), authenticates the connection in one
+//   round trip: a raw AP-REQ under "Negotiate" (pywinrm, pypsrp) or "Kerberos" (while
+//   Service/Auth/Kerberos=true), or inside SPNEGO under "Negotiate" (Windows, our client;
+//   spnego-acceptor.ts, which picks NTLM when the host has no keytab). The 200 carries the
+//   AP-REP in WWW-Authenticate (mutual authentication); a refused AP-REQ gets a 401 with
+//   the KRB-ERROR. Messages are then encrypted with the Kerberos context, framed
+//   application/HTTP-SPNEGO-session-encrypted under Negotiate and
+//   application/HTTP-Kerberos-session-encrypted under the Kerberos scheme (pypsrp sends
+//   the latter only after authenticating with "Kerberos").
 //
 // The NTLM primitives (contract A), the WinRM encryption framing (contract B) and the
 // CredSSP codec/TLS channel are the shared wire library in provider/src/winrm; the
@@ -29,6 +38,20 @@ import type { NtlmSession } from "../../provider/src/winrm/ntlm";
 import { decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from "../../provider/src/winrm/encryption";
 import { decryptCredSsp, encryptCredSsp, isCredSspEncrypted } from "../../provider/src/winrm/credssp/encryption";
 import type { CredSspSealer } from "../../provider/src/winrm/credssp/encryption";
+import {
+  encryptedContentType,
+  isEncryptedWith,
+  KERBEROS_ENCRYPTED_PROTOCOL,
+  openBody,
+  sealBody,
+  SPNEGO_ENCRYPTED_PROTOCOL,
+} from "../../provider/src/winrm/encrypted-body";
+import type { WinrmWrapper } from "../../provider/src/winrm/encrypted-body";
+import { decodeNegotiationToken } from "../../provider/src/winrm/gss/spnego";
+import { Mech, sameMechanism } from "../../provider/src/winrm/gss/context";
+import { isKerberosToken } from "../../provider/src/winrm/kerberos";
+import type { HostKerberos } from "./kerberos";
+import { SpnegoAcceptor } from "./spnego-acceptor";
 
 /** Message encryption bound to an authenticated connection (MS-WSMV 2.2.9.1). */
 export interface Sealer {
@@ -45,6 +68,16 @@ function ntlmSealer(session: NtlmSession): Sealer {
   };
 }
 
+/** A GSS context's (Kerberos, or NTLM chosen inside SPNEGO) encryption under `protocol`. */
+function gssSealer(context: WinrmWrapper, protocol: string): Sealer {
+  const fail = (why: string) => new Error(`malformed encrypted WinRM message: ${why}`);
+  return {
+    isEncrypted: (contentType) => isEncryptedWith(contentType, protocol),
+    decrypt: async (body) => openBody(context, body, protocol, fail).plain,
+    encrypt: async (plain) => ({ body: sealBody(context, plain, protocol), contentType: encryptedContentType(protocol) }),
+  };
+}
+
 function credSspSealer(channel: CredSspSealer): Sealer {
   return {
     isEncrypted: isCredSspEncrypted,
@@ -58,6 +91,8 @@ export interface ConnectionAuth {
   pending?: { server: NtlmServer; spnego: boolean };
   /** A CredSSP exchange in progress. */
   credssp?: CredSspAcceptor;
+  /** A SPNEGO exchange (Kerberos offered) in progress. */
+  spnego?: SpnegoAcceptor;
   /** Set once the connection itself is authenticated (Negotiate or CredSSP). */
   session?: AuthenticatedSession;
   sealer?: Sealer;
@@ -112,6 +147,8 @@ export class Authenticator {
     /** Expected MsvAvChannelBindings for the HTTPS listener (RFC 5929 tls-server-end-point). */
     private readonly httpsChannelBindings: Buffer | undefined,
     private readonly credssp: CredSspHost,
+    /** The host's Kerberos keys (`--keytab`); without them Kerberos is advertised but refused, as on a host outside the realm. */
+    private readonly kerberos?: HostKerberos,
   ) {}
 
   async authenticate(authorization: string | undefined, conn: ConnectionAuth, https: boolean): Promise<AuthOutcome> {
@@ -138,7 +175,13 @@ export class Authenticator {
     }
 
     if (scheme === "negotiate" && bool(this.state, "Service/Auth/Negotiate")) {
+      const token = Buffer.from(param, "base64");
+      if (isKerberosToken(token)) return this.rawKerberos(token, "Negotiate", conn, https, challenge);
+      if (conn.spnego || offersOtherThanNtlmFirst(token)) return this.spnego(token, conn, https, challenge);
       return this.negotiate(param, conn, https);
+    }
+    if (scheme === "kerberos" && bool(this.state, "Service/Auth/Kerberos")) {
+      return this.rawKerberos(Buffer.from(param, "base64"), "Kerberos", conn, https, challenge);
     }
     if (scheme === "credssp") {
       // While Service/Auth/CredSSP=false the host does not speak CredSSP at all: the plain
@@ -150,6 +193,51 @@ export class Authenticator {
       return this.credSsp(param, conn, challenge);
     }
     return challenge();
+  }
+
+  /** A bare GSS-framed AP-REQ: one round trip, the AP-REP with the 200. */
+  private rawKerberos(token: Buffer, scheme: "Negotiate" | "Kerberos", conn: ConnectionAuth, https: boolean, challenge: () => AuthOutcome): AuthOutcome {
+    forget(conn);
+    if (!this.kerberos) return challenge();
+    const out = this.kerberos.accept(token, https);
+    if (out.kind === "rejected") {
+      return out.errorToken ? { kind: "challenge", headers: [`${scheme} ${out.errorToken.toString("base64")}`] } : challenge();
+    }
+    conn.session = { account: out.account, scheme, mechanism: "kerberos", principal: out.principal };
+    conn.sealer = gssSealer(out.session, scheme === "Kerberos" ? KERBEROS_ENCRYPTED_PROTOCOL : SPNEGO_ENCRYPTED_PROTOCOL);
+    const responseHeader = out.responseToken ? `${scheme} ${out.responseToken.toString("base64")}` : undefined;
+    return { kind: "ok", session: conn.session, sealer: conn.sealer, responseHeader };
+  }
+
+  /** SPNEGO offering Kerberos (or anything but NTLM first): spnego-acceptor.ts. */
+  private spnego(token: Buffer, conn: ConnectionAuth, https: boolean, challenge: () => AuthOutcome): AuthOutcome {
+    let acceptor = conn.spnego;
+    if (!acceptor || decodesAsInit(token)) {
+      forget(conn);
+      acceptor = new SpnegoAcceptor({
+        identity: this.identity,
+        kerberos: this.kerberos,
+        https,
+        ntlmChannelBindings: this.state.getConfig("Service/Auth/CbtHardeningLevel") !== "None" ? this.httpsChannelBindings : undefined,
+      });
+      conn.spnego = acceptor;
+    }
+    const step = acceptor.step(token);
+    switch (step.kind) {
+      case "continue":
+        return { kind: "challenge", headers: [`Negotiate ${step.token.toString("base64")}`] };
+      case "refused":
+        conn.spnego = undefined;
+        return step.token ? { kind: "challenge", headers: [`Negotiate ${step.token.toString("base64")}`] } : challenge();
+      case "accepted": {
+        conn.spnego = undefined;
+        const { security } = step;
+        if (security.mechanism === "ntlm" && tokenFiltered(this.state, security.account)) return challenge();
+        conn.session = { account: security.account, scheme: "Negotiate", mechanism: security.mechanism, principal: security.principal };
+        conn.sealer = gssSealer(security, SPNEGO_ENCRYPTED_PROTOCOL);
+        return { kind: "ok", session: conn.session, sealer: conn.sealer, responseHeader: `Negotiate ${step.token.toString("base64")}` };
+      }
+    }
   }
 
   private async credSsp(param: string, conn: ConnectionAuth, challenge: () => AuthOutcome): Promise<AuthOutcome> {
@@ -171,8 +259,15 @@ export class Authenticator {
         return step.token ? { kind: "challenge", headers: [`CredSSP ${step.token.toString("base64")}`] } : challenge();
       case "done":
         conn.credssp = undefined;
-        if (tokenFiltered(this.state, step.account)) return challenge();
-        conn.session = { account: step.account, scheme: "CredSSP", delegatedCredentials: step.delegated };
+        // Remote UAC filters local accounts' tokens; a Kerberos (domain) logon is not filtered.
+        if (step.mechanism === "ntlm" && tokenFiltered(this.state, step.account)) return challenge();
+        conn.session = {
+          account: step.account,
+          scheme: "CredSSP",
+          mechanism: step.mechanism,
+          principal: step.principal,
+          delegatedCredentials: step.delegated,
+        };
         conn.sealer = credSspSealer(step.channel);
         return { kind: "ok", session: conn.session, sealer: conn.sealer };
     }
@@ -221,7 +316,7 @@ export class Authenticator {
         const { user, domain, session } = server.authenticate(ntlm);
         const account = this.identity.findAccount(user, domain);
         if (!account || tokenFiltered(this.state, account)) return challenge();
-        conn.session = { account, scheme: "Negotiate" };
+        conn.session = { account, scheme: "Negotiate", mechanism: "ntlm" };
         conn.sealer = ntlmSealer(session);
         const responseHeader = spnego
           ? `Negotiate ${wrapSpnegoResponse(Buffer.alloc(0), "accept-completed").toString("base64")}`
@@ -237,10 +332,29 @@ export class Authenticator {
   }
 }
 
+/** A SPNEGO NegTokenInit whose first mechanism is not NTLM (Kerberos first, as Windows and our client send). */
+function offersOtherThanNtlmFirst(token: Buffer): boolean {
+  try {
+    const d = decodeNegotiationToken(token);
+    return d.kind === "init" && d.token.mechTypes.length > 0 && !sameMechanism(d.token.mechTypes[0], Mech.NTLM);
+  } catch {
+    return false;
+  }
+}
+
+function decodesAsInit(token: Buffer): boolean {
+  try {
+    return decodeNegotiationToken(token).kind === "init";
+  } catch {
+    return false;
+  }
+}
+
 /** A new authentication on a connection replaces whatever it had. */
 function forget(conn: ConnectionAuth): void {
   conn.pending = undefined;
   conn.credssp = undefined;
+  conn.spnego = undefined;
   conn.session = undefined;
   conn.sealer = undefined;
 }

@@ -1,7 +1,7 @@
 // Command line for the simulated Windows host.
 //
 //   sim --hostname FQDN [--http ADDR:PORT] [--https ADDR:PORT] \
-//       --user NAME:PASSWORD[:admin] ... [--state FILE] [--set PATH=VALUE ...]
+//       --user NAME:PASSWORD[:admin] ... [--state FILE] [--set PATH=VALUE ...] [--keytab FILE]
 //   sim --hosts-file hosts.json
 //
 // Prints exactly one JSON ready line on stdout once listening; everything else goes to
@@ -14,7 +14,7 @@ const HELP = `Simulated Windows host speaking WinRM (WS-Management over HTTP/HTT
 
 Single host:
   sim --hostname FQDN [--http ADDR:PORT] [--https ADDR:PORT]
-      --user NAME:PASSWORD[:admin] ... [--state FILE] [--set PATH=VALUE ...]
+      --user NAME:PASSWORD[:admin] ... [--state FILE] [--set PATH=VALUE ...] [--keytab FILE]
 
   --hostname FQDN        DNS name, e.g. srv01.corp.test (NetBIOS name = first label, upper-case)
   --http ADDR:PORT       HTTP listener (default 127.0.0.1:0 when neither --http nor --https is given;
@@ -26,9 +26,13 @@ Single host:
                          first ":" and an optional trailing ":admin".
   --state FILE           persist WSMan config + registry + certificate to FILE (atomic writes)
   --set PATH=VALUE       set a WSMan: drive setting at start, e.g. Service/Auth/Basic=true (repeatable)
+  --keytab FILE          a keytab with the keys of HTTP/<hostname> (and WSMAN/<hostname>), as kadmin's
+                         ktadd or ktpass export them: the host accepts Kerberos (raw or in SPNEGO,
+                         under Negotiate, or under Kerberos while Service/Auth/Kerberos=true) from
+                         that realm's users, each mapped to the local --user of the same name
 
 Ready line (stdout, one line):
-  {"ready":true,"hostname":"…","http":"http://…/wsman","https":"https://…/wsman","certSha256":"…"}
+  {"ready":true,"hostname":"…","http":"http://…/wsman","https":"https://…/wsman","certSha256":"…","kerberosRealm":"…"}
   (fields for absent listeners are left out)
 
 Multi-host mode (many hosts in one process, each on its own ports):
@@ -40,7 +44,7 @@ Multi-host mode (many hosts in one process, each on its own ports):
     [{"hostname":"srv01.corp.test","http":"127.0.0.1:0","https":"127.0.0.1:0",
       "users":[{"name":"admin","password":"…","admin":true}],
       "stateFile":"state/srv01.json","set":{"Service/Auth/Basic":"true"},
-      "shares":{"share":"/abs/folder"},"credsspVersion":6}, …]
+      "shares":{"share":"/abs/folder"},"credsspVersion":6,"keytab":"/abs/srv01.keytab"}, …]
   The hosts of one process resolve each other by FQDN and NetBIOS name; WinRM from one
   to another by name on port 5985/5986 reaches that host's real listener. "shares"
   starts a real Samba smbd for that host (its users are the accounts; needs root and
@@ -61,6 +65,7 @@ export function parseArgs(argv: string[]): { help: true } | { hosts: StartHostOp
   let httpAddr: string | false | undefined;
   let httpsAddr: string | false | undefined;
   let stateFile: string | undefined;
+  let keytab: string | undefined;
   let hostsFile: string | undefined;
   let count: number | undefined;
   const users: StartHostOptions["users"] = [];
@@ -91,6 +96,9 @@ export function parseArgs(argv: string[]): { help: true } | { hosts: StartHostOp
       }
       case "--state":
         stateFile = next();
+        break;
+      case "--keytab":
+        keytab = next();
         break;
       case "--hosts-file":
         hostsFile = next();
@@ -127,6 +135,7 @@ export function parseArgs(argv: string[]): { help: true } | { hosts: StartHostOp
   }
   if (hostsFile) {
     if (hostname) throw new UsageError("--hosts-file and --hostname are exclusive");
+    if (keytab) throw new UsageError('--keytab goes with --hostname; in a hosts file, give each host its "keytab"');
     let list: unknown;
     try {
       list = JSON.parse(fs.readFileSync(hostsFile, "utf8"));
@@ -142,16 +151,20 @@ export function parseArgs(argv: string[]): { help: true } | { hosts: StartHostOp
         const ok = typeof h.shares === "object" && h.shares !== null && !Array.isArray(h.shares) && Object.values(h.shares).every((d) => typeof d === "string");
         if (!ok) throw new UsageError(`${h.hostname}: "shares" must map share names to absolute folders, e.g. {"share": "/srv/share"}`);
       }
+      if (h.keytab !== undefined && (typeof h.keytab !== "string" || h.keytab === "")) {
+        throw new UsageError(`${h.hostname}: "keytab" must be the path of a keytab file`);
+      }
     }
     return { hosts: list as StartHostOptions[], multi: true };
   }
   if (!hostname) throw new UsageError("--hostname is required");
   if (users.length === 0) throw new UsageError("at least one --user is required");
   const http = httpAddr === undefined ? (httpsAddr ? false : "127.0.0.1:0") : httpAddr;
-  const one: StartHostOptions = { hostname, http, https: httpsAddr ?? false, users, stateFile, set };
+  const one: StartHostOptions = { hostname, http, https: httpsAddr ?? false, users, stateFile, set, keytab };
   if (count === undefined) return { hosts: [one], multi: false };
   if (!hostname.includes("{n}")) throw new UsageError('--count needs "{n}" in --hostname');
   if (stateFile && !stateFile.includes("{n}")) throw new UsageError('--count needs "{n}" in --state');
+  if (keytab) throw new UsageError("--keytab names one host's keys; --count hosts would share them (use a hosts file)");
   for (const addr of [http, httpsAddr]) {
     if (addr && !/:0$/.test(addr)) throw new UsageError("--count needs port 0 listeners (each host gets its own port)");
   }

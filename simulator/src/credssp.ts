@@ -2,9 +2,12 @@
 // One acceptor per connection, one step per "Authorization: CredSSP" request:
 //   tls          TLS 1.2 handshake with the host's own CredSSP key pair (Schannel-like
 //                suites; Windows' CredSSP certificate is self-signed)
-//   negotiate    TSRequest with SPNEGO NegTokenInit(NTLM NEGOTIATE) -> CHALLENGE
-//   authenticate TSRequest with NTLM AUTHENTICATE + mechListMIC + pubKeyAuth (+ nonce)
-//                -> SPNEGO accept-completed + mechListMIC, and our pubKeyAuth
+//   spnego       TSRequests with SPNEGO (spnego-acceptor.ts): Kerberos when the host has
+//                a keytab (AP-REQ -> accept-completed + AP-REP), else NTLM
+//                (NEGOTIATE -> CHALLENGE; AUTHENTICATE + mechListMIC + pubKeyAuth
+//                -> accept-completed + mechListMIC, and our pubKeyAuth)
+//   pubkey       Kerberos only: the client's pubKeyAuth (+ nonce) after the AP-REP
+//                -> our pubKeyAuth
 //   credentials  TSRequest with authInfo = TSCredentials -> done (HTTP 200)
 //
 // What the host answers when something is wrong is Windows' behaviour as reported by
@@ -20,7 +23,8 @@
 // Choices no source pins down are listed in simulator/README.md.
 //
 // Shared with the client, as a protocol library: the TLS channel, the TSRequest codec,
-// the pubKeyAuth formulas, the SPNEGO codec and NTLM (all refereed by pyspnego).
+// the pubKeyAuth formulas, the SPNEGO codec, NTLM (all refereed by pyspnego) and the
+// Kerberos acceptor (refereed by MIT).
 
 import { createHash } from "node:crypto";
 import { clientPubKeyAuth, NONCE_LENGTH, serverPubKeyAuth, usesBindingHash } from "../../provider/src/winrm/credssp/pub-key-auth";
@@ -33,20 +37,17 @@ import {
   encodeTSRequest,
 } from "../../provider/src/winrm/credssp/ts-request";
 import type { TSRequest } from "../../provider/src/winrm/credssp/ts-request";
-import { Mech, sameMechanism } from "../../provider/src/winrm/gss/context";
-import { decodeNegotiationToken, encodeMechTypeList, encodeNegTokenResp } from "../../provider/src/winrm/gss/spnego";
 import { subjectPublicKey } from "../../provider/src/winrm/ntlm/der";
-import { AUTH_MIC_OFFSET } from "../../provider/src/winrm/ntlm/messages";
-import { NtlmServer } from "../../provider/src/winrm/ntlm";
-import type { NtlmSession } from "../../provider/src/winrm/ntlm";
 import type { Account, HostIdentity } from "./identity";
+import type { HostKerberos } from "./kerberos";
+import { SpnegoAcceptor } from "./spnego-acceptor";
+import type { AcceptedSecurity } from "./spnego-acceptor";
 import { DelegatedCredentials } from "./session";
 import { certDer } from "./tls";
 import type { TlsMaterial } from "./state";
 
 /** STATUS_LOGON_FAILURE, what Windows puts in errorCode for a failed logon. */
 const STATUS_LOGON_FAILURE = 0xc000006d;
-const SIGNATURE_LENGTH = 16;
 
 export type CredSspStep =
   /** 401 with "WWW-Authenticate: CredSSP <token>". */
@@ -54,9 +55,17 @@ export type CredSspStep =
   /** 401: with an errorCode TSRequest as the CredSSP token, or (no token) the plain scheme list. */
   | { kind: "refuse"; token?: Buffer }
   /** The credentials were delegated: HTTP 200, and the channel encrypts messages from now on. */
-  | { kind: "done"; account: Account; delegated: DelegatedCredentials; channel: MemoryTlsChannel };
+  | {
+      kind: "done";
+      account: Account;
+      /** The mechanism inside CredSSP's SPNEGO, and the Kerberos client principal. */
+      mechanism: "kerberos" | "ntlm";
+      principal?: string;
+      delegated: DelegatedCredentials;
+      channel: MemoryTlsChannel;
+    };
 
-type Stage = "tls" | "negotiate" | "authenticate" | "credentials" | "over";
+type Stage = "tls" | "spnego" | "pubkey" | "credentials" | "over";
 
 /** Remembers recent client nonces per host, so a replayed pubKeyAuth TSRequest is refused. */
 export class NonceLog {
@@ -79,6 +88,8 @@ export interface CredSspHost {
   /** The MS-CSSP version this host speaks (6 on a patched Windows, 2-4 before CVE-2018-0886). */
   version: number;
   nonces: NonceLog;
+  /** The host's Kerberos keys, when it has them: CredSSP's SPNEGO then accepts Kerberos too. */
+  kerberos?: HostKerberos;
 }
 
 class Refusal extends Error {
@@ -92,15 +103,20 @@ export class CredSspAcceptor {
   private readonly channel: MemoryTlsChannel;
   private readonly publicKey: Buffer;
   private negotiated = 0;
-  private mechTypes: string[] = [];
-  private ntlm?: NtlmServer;
-  private session?: NtlmSession;
-  private account?: Account;
+  private readonly spnego: SpnegoAcceptor;
+  private security?: AcceptedSecurity;
 
   constructor(private readonly host: CredSspHost) {
     const material = host.material();
     this.channel = MemoryTlsChannel.server({ certPem: material.certPem, keyPem: material.keyPem });
     this.publicKey = subjectPublicKey(certDer(material.certPem));
+    // Inside CredSSP's own TLS channel: no HTTPS channel bindings for NTLM or Kerberos.
+    this.spnego = new SpnegoAcceptor({ identity: host.identity, kerberos: host.kerberos, https: false });
+  }
+
+  /** The mechanism CredSSP's SPNEGO settled on, once it did. */
+  get mechanism(): "kerberos" | "ntlm" | undefined {
+    return this.security?.mechanism;
   }
 
   async step(token: Buffer): Promise<CredSspStep> {
@@ -108,10 +124,10 @@ export class CredSspAcceptor {
       switch (this.stage) {
         case "tls":
           return await this.tls(token);
-        case "negotiate":
+        case "spnego":
           return await this.negotiate(await this.receive(token));
-        case "authenticate":
-          return await this.authenticate(await this.receive(token));
+        case "pubkey":
+          return await this.pubKey(await this.receive(token));
         case "credentials":
           return await this.credentials(await this.receive(token));
         case "over":
@@ -135,85 +151,40 @@ export class CredSspAcceptor {
 
   private async tls(token: Buffer): Promise<CredSspStep> {
     const { output, established } = await this.channel.handshake(token);
-    if (established) this.stage = "negotiate";
+    if (established) this.stage = "spnego";
     if (output.length === 0) throw new Refusal(false);
     return { kind: "continue", token: output };
   }
 
+  /** SPNEGO in negoTokens (Kerberos or NTLM, spnego-acceptor.ts); pubKeyAuth may ride along with its last token. */
   private async negotiate(req: TSRequest): Promise<CredSspStep> {
-    this.negotiated = Math.min(req.version, this.host.version);
+    if (this.negotiated === 0) this.negotiated = Math.min(req.version, this.host.version);
     const nego = req.negoTokens?.[0];
     if (!nego) throw new Refusal(true);
-    const init = decodeNegotiationToken(nego);
-    if (init.kind === "init") {
-      this.mechTypes = init.token.mechTypes;
-      if (!this.mechTypes.some((m) => sameMechanism(m, Mech.NTLM))) throw new Refusal(true); // this host has no Kerberos
-      if (!sameMechanism(this.mechTypes[0], Mech.NTLM) || !init.token.mechToken) {
-        // The optimistic token is for a mechanism we do not run: name ours and wait for its token.
-        return this.reply({ negoTokens: [encodeNegTokenResp({ negState: "request-mic", supportedMech: Mech.NTLM })] });
-      }
-      return this.challenge(init.token.mechToken, true);
+    const step = this.spnego.step(nego);
+    switch (step.kind) {
+      case "refused":
+        throw new Refusal(true); // unknown user, bad password, a ticket the keytab refuses
+      case "continue":
+        return this.reply({ negoTokens: [step.token] });
+      case "accepted":
+        this.security = step.security;
+        if (!req.pubKeyAuth) {
+          // Kerberos: the client's proof follows in its next TSRequest.
+          this.stage = "pubkey";
+          return this.reply({ negoTokens: [step.token] });
+        }
+        return this.reply({ negoTokens: [step.token], pubKeyAuth: this.checkPubKey(req) });
     }
-    // The client's NTLM NEGOTIATE after we picked NTLM over its first choice.
-    if (this.mechTypes.length === 0 || !init.token.responseToken) throw new Refusal(true);
-    return this.challenge(init.token.responseToken, false);
   }
 
-  private challenge(negotiateMessage: Buffer, nameMech: boolean): Promise<CredSspStep> {
-    const id = this.host.identity;
-    this.ntlm = new NtlmServer({
-      identity: { netbiosDomain: id.netbiosName, netbiosComputer: id.netbiosName, dnsDomain: id.dnsDomain, dnsComputer: id.fqdn },
-      lookupPassword: (user, domain) => id.findAccount(user, domain)?.password,
-    });
-    let challengeMessage: Buffer;
-    try {
-      challengeMessage = this.ntlm.challenge(negotiateMessage);
-    } catch {
-      throw new Refusal(true);
-    }
-    this.stage = "authenticate";
-    const resp = encodeNegTokenResp({
-      negState: "accept-incomplete",
-      supportedMech: nameMech ? Mech.NTLM : undefined,
-      responseToken: challengeMessage,
-    });
-    return this.reply({ negoTokens: [resp] });
+  private async pubKey(req: TSRequest): Promise<CredSspStep> {
+    return this.reply({ pubKeyAuth: this.checkPubKey(req) });
   }
 
-  private async authenticate(req: TSRequest): Promise<CredSspStep> {
-    const decoded = req.negoTokens?.[0] ? decodeNegotiationToken(req.negoTokens[0]) : undefined;
-    if (!decoded || decoded.kind !== "resp" || !decoded.token.responseToken || !this.ntlm) throw new Refusal(true);
-    const authenticateMessage = decoded.token.responseToken;
-    let result: { user: string; domain: string; session: NtlmSession };
-    try {
-      result = this.ntlm.authenticate(authenticateMessage);
-    } catch {
-      throw new Refusal(true); // unknown user or bad password
-    }
-    const account = this.host.identity.findAccount(result.user, result.domain);
-    if (!account) throw new Refusal(true);
-    const session = result.session;
-
-    // mechListMIC (MS-SPNG 3.3.5.1): required when NTLM's AUTHENTICATE carries a MIC or
-    // NTLM was not the client's first choice; after it, each direction's RC4 restarts.
-    const mechList = encodeMechTypeList(this.mechTypes);
-    const ntlmMic = authenticateMessage.subarray(AUTH_MIC_OFFSET, AUTH_MIC_OFFSET + 16).some((b) => b !== 0);
-    const micRequired = ntlmMic || !sameMechanism(this.mechTypes[0], Mech.NTLM);
-    const clientMic = decoded.token.mechListMIC;
-    if (!clientMic && micRequired) throw new Refusal(true);
-    let serverMic: Buffer | undefined;
-    if (clientMic) {
-      try {
-        session.verify(mechList, clientMic);
-      } catch {
-        throw new Refusal(true);
-      }
-      session.resetCipher("inbound");
-      serverMic = session.sign(mechList);
-      session.resetCipher("outbound");
-    }
-
-    // pubKeyAuth: the client must have seen our key, bound to its nonce from version 5.
+  /** The client must have seen our key (bound to its nonce from version 5); returns our own proof. */
+  private checkPubKey(req: TSRequest): Buffer {
+    const security = this.security!;
     if (!req.pubKeyAuth) throw new Refusal(true);
     const nonce = usesBindingHash(this.negotiated) ? req.clientNonce : undefined;
     if (usesBindingHash(this.negotiated)) {
@@ -222,26 +193,21 @@ export class CredSspAcceptor {
     }
     let proof: Buffer;
     try {
-      proof = unwrapNtlm(session, req.pubKeyAuth);
+      proof = security.unwrap(req.pubKeyAuth);
     } catch {
       throw new Refusal(false);
     }
     if (!proof.equals(clientPubKeyAuth(this.publicKey, this.negotiated, nonce))) throw new Refusal(false);
-
-    this.session = session;
-    this.account = account;
     this.stage = "credentials";
-    return this.reply({
-      negoTokens: [encodeNegTokenResp({ negState: "accept-completed", mechListMIC: serverMic })],
-      pubKeyAuth: wrapNtlm(session, serverPubKeyAuth(this.publicKey, this.negotiated, nonce)),
-    });
+    return security.wrap(serverPubKeyAuth(this.publicKey, this.negotiated, nonce));
   }
 
   private async credentials(req: TSRequest): Promise<CredSspStep> {
-    if (!req.authInfo || !this.session || !this.account) throw new Refusal(false);
+    const security = this.security;
+    if (!req.authInfo || !security) throw new Refusal(false);
     let creds: { domainName: string; userName: string; password: string };
     try {
-      const ts = decodeTSCredentials(unwrapNtlm(this.session, req.authInfo));
+      const ts = decodeTSCredentials(security.unwrap(req.authInfo));
       if (ts.credType !== CredType.PASSWORD) throw new Error("only password credentials are accepted");
       creds = decodeTSPasswordCreds(ts.credentials);
     } catch {
@@ -249,11 +215,13 @@ export class CredSspAcceptor {
     }
     // Windows logs the delegated credentials on; they must be this user's, and valid.
     const owner = this.host.identity.findAccount(creds.userName, creds.domainName);
-    if (!owner || owner !== this.account || owner.password !== creds.password) throw new Refusal(false);
+    if (!owner || owner !== security.account || owner.password !== creds.password) throw new Refusal(false);
     this.stage = "over";
     return {
       kind: "done",
-      account: this.account,
+      account: security.account,
+      mechanism: security.mechanism,
+      principal: security.principal,
       delegated: new DelegatedCredentials(creds.domainName, creds.userName, creds.password),
       channel: this.channel,
     };
@@ -277,15 +245,4 @@ export class CredSspAcceptor {
   private send(req: TSRequest): Promise<Buffer> {
     return this.channel.wrap(encodeTSRequest(req));
   }
-}
-
-/** GSS_Wrap for NTLM as CredSSP carries it: signature || sealed. */
-function wrapNtlm(session: NtlmSession, plain: Buffer): Buffer {
-  const { signature, sealed } = session.wrap(plain);
-  return Buffer.concat([signature, sealed]);
-}
-
-function unwrapNtlm(session: NtlmSession, token: Buffer): Buffer {
-  if (token.length < SIGNATURE_LENGTH) throw new Error("wrapped token is shorter than its signature");
-  return session.unwrap(Buffer.from(token.subarray(SIGNATURE_LENGTH)), Buffer.from(token.subarray(0, SIGNATURE_LENGTH)));
 }

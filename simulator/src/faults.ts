@@ -9,10 +9,13 @@ export interface FaultControls {
   failNext?: { status: 500 | 503; count: number };
   /** "WinRM service restart": drop every connection, security context and shell. */
   restart(): void;
+  /** The host's clock runs this many seconds ahead (negative: behind); Kerberos checks it against tickets. */
+  clockSkewSeconds: number;
 }
 
 export class HostFaults implements FaultControls {
   latencyMs = 0;
+  clockSkewSeconds = 0;
   failNext?: { status: 500 | 503; count: number };
   private dropBudget?: number;
 
@@ -27,6 +30,11 @@ export class HostFaults implements FaultControls {
 
   restart(): void {
     this.onRestart();
+  }
+
+  /** The host's idea of now (ms since epoch). */
+  now(): number {
+    return Date.now() + this.clockSkewSeconds * 1000;
   }
 
   /** Decide what happens to one incoming request. Consumes budgets. */

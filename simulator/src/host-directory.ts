@@ -6,6 +6,7 @@
 // loopback port that really serves the WinRM port the user asked for.
 
 import type { HostIdentity } from "./identity";
+import type { HostKerberos } from "./kerberos";
 import type { SimState } from "./state";
 
 /** WinRM's default ports (winrm/config/client/DefaultPorts). */
@@ -22,6 +23,8 @@ export interface DirectoryEntry {
   certPem?: string;
   /** The MS-CSSP version the host's CredSSP speaks (6 = patched for CVE-2018-0886). */
   credsspVersion: number;
+  /** The host's Kerberos keys (a realm member), when it was started with a keytab. */
+  kerberos?: HostKerberos;
   /** Share name → folder on disk, and the loopback address of the host's smbd. */
   shares: Record<string, string>;
   smb?: { host: string; port: number };

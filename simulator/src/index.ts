@@ -7,6 +7,7 @@ import { HostFaults } from "./faults";
 import { DEFAULT_LIMITS, Listener, startListener } from "./http-server";
 import type { ListenerLimits } from "./http-server";
 import { HostIdentity } from "./identity";
+import { HostKerberos } from "./kerberos";
 import { DirectoryEntry, HostDirectory } from "./host-directory";
 import type { AccountSpec } from "./identity";
 import { ShellManager } from "./shell";
@@ -44,6 +45,12 @@ export interface StartHostOptions {
    * loopback port, with the host's users as its accounts. Also its local C:\Shares\<name>.
    */
   shares?: Record<string, string>;
+  /**
+   * A keytab holding HTTP/<hostname> (and WSMAN/<hostname>) keys, as `kadmin ktadd` or
+   * `ktpass` exports them: the host then accepts Kerberos from that realm's users, mapped
+   * to the local account of the same name. Without it Kerberos is advertised but refused.
+   */
+  keytab?: string;
   /** The hosts this one can reach by name; startHosts gives all its hosts one directory. */
   directory?: HostDirectory;
   /**
@@ -63,6 +70,8 @@ export interface SimHost {
   certPem?: string;
   /** HTTP requests received (all, incl. 401 handshakes). */
   readonly requestCount: number;
+  /** The Kerberos realm of the host's keytab, when it has one. */
+  kerberosRealm?: string;
   /** Live state, for out-of-band changes by tests/demo. */
   state: SimState;
   faults: HostFaults;
@@ -125,16 +134,25 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     certPem = state.tls!.certPem;
     bindings = channelBindingsHash(certDer(certPem));
   }
+  const kerberos = opts.keytab
+    ? HostKerberos.load(opts.keytab, identity, {
+        httpsChannelBindings: bindings,
+        cbtHardeningLevel: () => state.getConfig("Service/Auth/CbtHardeningLevel"),
+        now: () => faults.now(),
+      })
+    : undefined;
+  entry.kerberos = kerberos;
   const auth = new Authenticator(identity, state, bindings, {
     identity,
     version: credsspVersion,
     nonces: new NonceLog(),
+    kerberos,
     // Made at the first CredSSP handshake, then kept in the state file like the HTTPS certificate.
     material: () => {
       if (!state.credsspTls) state.setCredsspTls(generateSelfSigned(opts.hostname));
       return state.credsspTls!;
     },
-  });
+  }, kerberos);
   const deps = { auth, service, state, faults, countRequest: () => void requestCount++ };
 
   let httpUrl: string | undefined;
@@ -180,6 +198,7 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     httpsUrl,
     certPem,
     certSha256: certPem ? certSha256(certPem) : undefined,
+    kerberosRealm: kerberos?.realm,
     get requestCount() {
       return requestCount;
     },
@@ -218,5 +237,6 @@ export function readyInfo(h: SimHost): Record<string, string | boolean> {
   if (h.httpsUrl) info.https = h.httpsUrl;
   if (h.certSha256) info.certSha256 = h.certSha256;
   if (h.smb) info.smb = `${h.smb.host}:${h.smb.port}`;
+  if (h.kerberosRealm) info.kerberosRealm = h.kerberosRealm;
   return info;
 }

@@ -11,8 +11,8 @@
 // same deliberate sharing as NTLM's: MIT's GSS-API referees it in
 // tests/winrm/kerberos-interop.test.ts.
 //
-// Not yet wired into auth.ts / the CLI: that comes with the mechanism-neutral SPNEGO of
-// the CredSSP work, which the 401 Negotiate/Kerberos exchange will go through.
+// auth.ts takes the AP-REQ raw (under Negotiate or Kerberos, as pywinrm and pypsrp send
+// it) or inside SPNEGO (spnego-acceptor.ts, also CredSSP's inner SPNEGO).
 
 import {
   AcceptedContext,
@@ -49,6 +49,7 @@ export interface HostKerberosOptions {
   httpsChannelBindings?: Buffer;
   /** Current Service/Auth/CbtHardeningLevel: "None" ignores bindings, "Strict" requires them. */
   cbtHardeningLevel?: () => string | undefined;
+  /** The host's clock (ms since epoch): tests skew it to see KRB_AP_ERR_SKEW. */
   now?: () => number;
 }
 
@@ -86,6 +87,12 @@ export class HostKerberos {
       throw new KerberosConfigError(`${source} has no key for HTTP/${fqdn} (it holds ${held}); export the host's keys with kadmin ktadd or ktpass`);
     }
     return new HostKerberos(identity, ours, opts, http.principal.realm);
+  }
+
+  /** True when the keytab holds HTTP/<name> or WSMAN/<name>: a client naming the host so can get a ticket it accepts. */
+  hasPrincipalFor(name: string): boolean {
+    const n = name.trim().replace(/\.$/, "").toLowerCase();
+    return this.keytab.some((e) => e.principal.name.components[1].toLowerCase() === n);
   }
 
   /** Accept the client's first Kerberos token (GSS-framed AP-REQ) on an HTTP or HTTPS connection. */

@@ -39,12 +39,16 @@ export class DelegatedCredentials {
   }
 }
 
-export type AuthScheme = "Basic" | "Negotiate" | "CredSSP";
+export type AuthScheme = "Basic" | "Negotiate" | "Kerberos" | "CredSSP";
 
 export interface AuthenticatedSession {
   account: Account;
-  /** How the connection (or, for Basic, the request) authenticated. */
+  /** How the connection (or, for Basic, the request) authenticated: the HTTP scheme. */
   scheme: AuthScheme;
+  /** The mechanism under Negotiate or CredSSP: "kerberos" or "ntlm". */
+  mechanism?: "kerberos" | "ntlm";
+  /** user@REALM when Kerberos authenticated the user (mapped to `account`, the local account of that name). */
+  principal?: string;
   /**
    * Only for CredSSP: the credentials the client delegated. A Negotiate (NTLM) or
    * Basic session has none, which is why such a session cannot make a second hop.
