@@ -135,13 +135,15 @@ ensure_pywinrm() {
 # MIT Kerberos: the tests start a throwaway realm (krb5kdc, kdb5_util, kadmin.local from
 # krb5-kdc/krb5-admin-server; kinit, klist, kvno from krb5-user), and MIT's GSS-API referees
 # our Kerberos through python3-gssapi and requests-kerberos (which pywinrm's Debian package
-# uses for transport="kerberos"), both under /usr/bin/python3. Installing krb5-kdc and
-# krb5-admin-server does not start their services here (no init system, policy-rc.d);
-# the tests never use them or the system krb5.conf.
-KERBEROS_PACKAGES="krb5-kdc krb5-admin-server krb5-user python3-gssapi python3-requests-kerberos"
+# uses for transport="kerberos"), both under /usr/bin/python3. libkrb5-dev and gcc build
+# PyPI's pykerberos in the peers' virtualenv (pywinrm 0.5's Kerberos transport). Installing
+# krb5-kdc and krb5-admin-server does not start their services here (no init system,
+# policy-rc.d); the tests never use them or the system krb5.conf.
+KERBEROS_PACKAGES="krb5-kdc krb5-admin-server krb5-user python3-gssapi python3-requests-kerberos libkrb5-dev gcc"
 
 kerberos_ready() {
   command -v kinit >/dev/null 2>&1 && [ -x /usr/sbin/krb5kdc ] && [ -x /usr/sbin/kdb5_util ] && [ -x /usr/sbin/kadmin.local ] &&
+    command -v krb5-config >/dev/null 2>&1 && command -v gcc >/dev/null 2>&1 &&
     /usr/bin/python3 -c "import gssapi.raw, requests_kerberos; gssapi.raw.wrap_iov" 2>/dev/null
 }
 

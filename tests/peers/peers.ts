@@ -47,7 +47,7 @@ export function peerVersions(): Record<string, string> {
   requirePeers();
   const code =
     "import json, importlib.metadata as m; print(json.dumps({p: m.version(p) for p in " +
-    "['pywinrm', 'pyspnego', 'requests-credssp', 'pypsrp', 'smbprotocol']}))";
+    "['pywinrm', 'pyspnego', 'requests-credssp', 'pypsrp', 'smbprotocol', 'pykerberos']}))";
   const r = spawnSync(PEERS_PYTHON, ["-c", code], { encoding: "utf8", env: peerEnv() });
   if (r.status !== 0) throw new Error(`peer python failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, string>;
