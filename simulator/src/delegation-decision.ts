@@ -20,8 +20,9 @@ export interface DelegationRequest {
   /** -UseSSL. */
   https: boolean;
   /**
-   * How CredSSP's inner SPNEGO authenticated the server. Without a KDC every hop is NTLM;
-   * the Kerberos issue supplies "kerberos" where a ticket was obtained.
+   * How CredSSP's inner SPNEGO authenticated the server: "kerberos" for a target reached
+   * by a name the realm has a principal for (kerberos-auth.ts, isKerberosAuthenticated),
+   * "ntlm" otherwise (an IP address, a name without a principal, hosts without a realm).
    */
   serverAuthentication: "ntlm" | "kerberos";
   /** What the server is: its Service/Auth/CredSSP, its 401 scheme list, its MS-CSSP version. */

@@ -12,6 +12,7 @@ import { WinRMClient } from "../../../provider/src/winrm";
 import { decideDelegation, trustedHostsMatch, WINRM_ERRORS, WINRM_TEXT } from "../delegation-decision";
 import type { DirectoryEntry, HostDirectory, ResolvedEndpoint } from "../host-directory";
 import { challengeHeaders } from "../auth";
+import { isKerberosAuthenticated } from "../kerberos-auth";
 import { effectiveCredSsp } from "../config-resource";
 import { readClixmlErrors, readClixmlObjects } from "./clixml";
 import { CredentialValue, ErrorRecordValue, RemoteResult, errorRecord } from "./values";
@@ -121,7 +122,7 @@ export async function connect(env: RemotingEnv, t: RemoteTarget): Promise<Remote
       client,
       target: t.name,
       https: t.useSsl,
-      serverAuthentication: "ntlm",
+      serverAuthentication: isKerberosAuthenticated(env.directory, env.self, t.name) ? "kerberos" : "ntlm",
       // Rules 1 and 2 are the client's alone; with no server at the other end they still
       // come first, and only then does the connection fail.
       server: server
