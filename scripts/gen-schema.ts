@@ -24,6 +24,7 @@ import {
   trustedHostsOutputs,
   trustedHostsSchema,
 } from "../provider/src/resources";
+import { AUTH_SCHEMES } from "../provider/src/resources/connection";
 import { DOUBLE_HOP_LINKS, ENCRYPTION_ORACLE_LEVELS } from "../provider/src/windows";
 import { CONFIG_KEYS } from "../provider/src/plugin/config";
 import { IMPORT_ID_FORMATS } from "../provider/src/plugin/import-ids";
@@ -51,8 +52,9 @@ const PKG = "credssp";
 const GO_IMPORT_BASE = "example.com/pulumi-credssp/sdk/go/credssp";
 const CONNECTION_TOKEN = `${PKG}:index:Connection`;
 const CREDENTIAL_TOKEN = `${PKG}:index:Credential`;
+const AUTH_ENUM = AUTH_SCHEMES.join(",");
 const ENUM_TOKENS: Record<string, string> = {
-  "ntlm,basic,credssp": `${PKG}:index:AuthScheme`,
+  [AUTH_ENUM]: `${PKG}:index:AuthScheme`,
   "forceUpdatedClients,mitigated,vulnerable": `${PKG}:index:EncryptionOracleLevel`,
   "works,fails": `${PKG}:index:DoubleHopExpectation`,
   [DOUBLE_HOP_LINKS.join(",")]: `${PKG}:index:DoubleHopLink`,
@@ -68,6 +70,18 @@ const LINK_DESCRIPTIONS: Record<(typeof DOUBLE_HOP_LINKS)[number], string> = {
   "second-hop-denied": "The target holds the delegated credentials, but the file server refused them for the path.",
   "target-unreachable": "No WinRM listener answered at the target's name and port.",
   other: "Anything else; the message says what (e.g. a wrong password).",
+};
+
+const AUTH_DESCRIPTIONS: Record<(typeof AUTH_SCHEMES)[number], string> = {
+  ntlm: "NTLMv2 through Negotiate; message encryption over HTTP, channel binding over HTTPS.",
+  basic: "Basic; only over HTTPS unless allowUnencrypted is set.",
+  credssp:
+    "CredSSP (MS-CSSP): Kerberos (when a ticket can be had for the host) or NTLM inside a TLS channel bound to the host's public key, " +
+    "then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.",
+  kerberos:
+    "Kerberos V5 in SPNEGO: a ticket for HTTP/<host> from the realm's KDC (password, or the kinit credential cache), mutual authentication; " +
+    "message encryption over HTTP, channel binding over HTTPS.",
+  negotiate: "Kerberos when a ticket can be had for the host, else NTLM, as Windows' Negotiate package chooses.",
 };
 
 /** The four resources: their input schema (what `check` validates) and the outputs they add. */
@@ -200,18 +214,9 @@ export function buildSchema(): Record<string, unknown> {
         required: (conn.required ?? []).filter((k) => !configurable.has(k)).sort(),
       },
       [CREDENTIAL_TOKEN]: objectType(jsonSchema(credentialSchema)),
-      [ENUM_TOKENS["ntlm,basic,credssp"]]: {
+      [ENUM_TOKENS[AUTH_ENUM]]: {
         type: "string",
-        enum: [
-          { value: "ntlm", description: "NTLMv2 through Negotiate; message encryption over HTTP, channel binding over HTTPS." },
-          { value: "basic", description: "Basic; only over HTTPS unless allowUnencrypted is set." },
-          {
-            value: "credssp",
-            description:
-              "CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; " +
-              "message encryption over HTTP. The host must have Service/Auth/CredSSP=true.",
-          },
-        ],
+        enum: AUTH_SCHEMES.map((value) => ({ value, description: AUTH_DESCRIPTIONS[value] })),
       },
       [ENUM_TOKENS["forceUpdatedClients,mitigated,vulnerable"]]: {
         type: "string",

@@ -34,7 +34,7 @@ export function doubleHop(s: DoubleHopSettings) {
         {
           via: s.ws01.connection,
           target: s.srv01.fqdn,
-          credential: s.secondHop.credential ?? { user: s.ws01.connection.user, password: s.ws01.connection.password },
+          credential: s.secondHop.credential ?? defaultCredential(s.ws01.connection),
           path: s.secondHop.path,
         },
         { dependsOn: [server, client, policy, trusted] },
@@ -50,6 +50,14 @@ export function doubleHop(s: DoubleHopSettings) {
     ws01TrustedHosts: trusted.value,
     ...(check ? { doubleHopWorks: check.works, doubleHopMessage: check.message } : {}),
   };
+}
+
+/** CredSSP delegates a password: by default ws01's connection account, which then needs one. */
+function defaultCredential(c: ConnectionArgs): CredentialArgs {
+  if (c.password === undefined) {
+    throw new Error("the DoubleHopCheck delegates a password: give secondHop.credential when ws01's connection has none (Kerberos from a kinit cache)");
+  }
+  return { user: c.user, password: c.password };
 }
 
 /** The settings from Pulumi config (see the README for the keys). */

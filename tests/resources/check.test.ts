@@ -26,12 +26,30 @@ describe("check", () => {
     }
   });
 
+  it('accepts auth "kerberos" and "negotiate" with a password or without one (a kinit credential cache), and the realm/KDC fields', async () => {
+    const { password: _pw, ...noPassword } = conn;
+    for (const auth of ["kerberos", "negotiate"]) {
+      for (const c of [{ ...conn, auth }, { ...noPassword, auth }, { ...conn, auth, realm: "CORP.TEST", kdc: "dc01.corp.test:88", kerberosHostname: "ws01.corp.test" }]) {
+        const r = await credSSPServerProvider.check({}, { connection: c });
+        expect(r.failures).toBeUndefined();
+        expect(r.inputs).toMatchObject({ connection: { ...c, port: 5985 } });
+      }
+    }
+    // By address, negotiate is NTLM; kerberos needs the name the SPN is registered under.
+    expect(await failures(credSSPServerProvider, { connection: { ...conn, auth: "negotiate", host: "10.1.2.3" } })).toEqual([]);
+    expect(await failures(credSSPServerProvider, { connection: { ...conn, auth: "kerberos", host: "10.1.2.3", kerberosHostname: "ws01.corp.test" } })).toEqual([]);
+  });
+
   it.each([
+    ["missing password for ntlm", credSSPServerProvider, { connection: { host: "ws01.corp.test", user: "admin" } }, "connection.password", /required for auth "ntlm".*kinit/],
+    ["kerberos to an address", credSSPServerProvider, { connection: { ...conn, auth: "kerberos", host: "10.1.2.3" } }, "connection.host", /needs the host's name, not the address 10\.1\.2\.3/],
+    ["bad realm", credSSPServerProvider, { connection: { ...conn, auth: "kerberos", realm: "CORP TEST" } }, "connection.realm", /Kerberos realm/],
+    ["bad kdc", credSSPServerProvider, { connection: { ...conn, auth: "kerberos", kdc: "dc01:http" } }, "connection.kdc", /"host:port"/],
     ["host with a space", credSSPServerProvider, { connection: { ...conn, host: "bad host" } }, "connection.host", /not a valid host/],
     ["port 0", credSSPServerProvider, { connection: { ...conn, port: 0 } }, "connection.port", /1-65535/],
     ["port 65536", credSSPServerProvider, { connection: { ...conn, port: 65536 } }, "connection.port", /1-65535/],
     ["basic over http", credSSPServerProvider, { connection: { ...conn, auth: "basic" } }, "connection.auth", /clear text/],
-    ["unknown auth", credSSPServerProvider, { connection: { ...conn, auth: "digest" } }, "connection.auth", /"ntlm"\|"basic"\|"credssp"/],
+    ["unknown auth", credSSPServerProvider, { connection: { ...conn, auth: "digest" } }, "connection.auth", /"ntlm"\|"basic"\|"credssp"\|"kerberos"\|"negotiate"/],
     ["bad fingerprint", credSSPServerProvider, { connection: { ...conn, certFingerprint: "abc" } }, "connection.certFingerprint", /SHA-256/],
     ["unknown field", credSSPServerProvider, { connection: { ...conn, hots: "x" } }, "connection", /hots/],
     ["empty list", credSSPClientProvider, { connection: conn, delegateComputers: [] }, "delegateComputers", /empty/],

@@ -41,11 +41,12 @@ describe("schema.json", () => {
     ]);
     const conn = schema.types["credssp:index:Connection"];
     expect(conn.properties.password.secret).toBe(true);
-    // user and password may come from the provider configuration instead.
+    // user and password may come from the provider configuration instead (and Kerberos can do without a password).
     expect(conn.required).toEqual(["host"]);
-    expect(Object.keys(schema.config.variables).sort()).toEqual(["auth", "caCert", "https", "insecureSkipVerify", "password", "user"]);
+    expect(Object.keys(schema.config.variables).sort()).toEqual(["auth", "caCert", "https", "insecureSkipVerify", "kdc", "password", "realm", "user"]);
     expect(schema.config.variables.password.secret).toBe(true);
     expect(schema.provider.inputProperties).toEqual(schema.config.variables);
+    expect(schema.types["credssp:index:AuthScheme"].enum.map((e: { value: string }) => e.value)).toEqual(["ntlm", "basic", "credssp", "kerberos", "negotiate"]);
     expect(schema.resources["credssp:index:CredSSPClient"].requiredInputs.sort()).toEqual(["connection", "delegateComputers"]);
     expect(schema.resources["credssp:index:DelegationPolicy"].inputProperties.encryptionOracle.$ref).toBe("#/types/credssp:index:EncryptionOracleLevel");
     // DoubleHopCheck: exactly the interface issue 12 fixes.

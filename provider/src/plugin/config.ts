@@ -1,6 +1,7 @@
 // Provider configuration: `credssp:user`, `credssp:password`, `credssp:auth`,
-// `credssp:https`, `credssp:caCert` and `credssp:insecureSkipVerify`, used for any of
-// those a resource's `connection` leaves out (the host is always per resource).
+// `credssp:https`, `credssp:caCert`, `credssp:insecureSkipVerify` and Kerberos'
+// `credssp:realm` and `credssp:kdc`, used for any of those a resource's `connection`
+// leaves out (the host, and its kerberosHostname, are always per resource).
 //
 // Configured values are filled in for each operation and never copied into a
 // resource's inputs or state: a rotated password changes the provider, not every
@@ -24,6 +25,8 @@ export const providerConfigSchema = z
     https: boolish(conn.https),
     caCert: conn.caCert,
     insecureSkipVerify: boolish(conn.insecureSkipVerify),
+    realm: conn.realm,
+    kdc: conn.kdc,
   })
   .strict();
 

@@ -11,12 +11,18 @@ export interface ConnectionArgs {
   port?: pulumi.Input<number>;
   /** Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. */
   https?: pulumi.Input<boolean>;
-  /** Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). */
-  auth?: pulumi.Input<"ntlm" | "basic" | "credssp">;
-  /** An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. */
+  /** Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). */
+  auth?: pulumi.Input<"ntlm" | "basic" | "credssp" | "kerberos" | "negotiate">;
+  /** An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. */
   user: pulumi.Input<string>;
-  /** The account's password. Always stored as a secret. */
-  password: pulumi.Input<string>;
+  /** The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. */
+  password?: pulumi.Input<string>;
+  /** Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. */
+  realm?: pulumi.Input<string>;
+  /** The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. */
+  kdc?: pulumi.Input<string>;
+  /** The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`. */
+  kerberosHostname?: pulumi.Input<string>;
   /** Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default. */
   allowUnencrypted?: pulumi.Input<boolean>;
   /** PEM CA certificate that signed the host's WinRM HTTPS certificate. */

@@ -2,11 +2,23 @@
 // resource opens a WinRM session: under the host's lock, with every failure turned
 // into a sentence naming host, port, scheme and setting, and the password redacted.
 import { z } from "zod";
-import { WinRMClient } from "../winrm";
+import { parseKdcAddress, WinRMClient } from "../winrm";
 import { hostIdentity, hostLockKey, withHostLock, wrapFault } from "../windows";
 import type { PowerShellHostApi, WsmanHostApi } from "../windows";
 import type { OwnedKeys } from "./key-ownership";
-import { checked, hostProblem } from "./validation";
+import { checked, hostProblem, isIpAddress } from "./validation";
+
+/** The values of `connection.auth`; gen-schema.ts names this enum AuthScheme. */
+export const AUTH_SCHEMES = ["ntlm", "basic", "credssp", "kerberos", "negotiate"] as const;
+
+function isKdcAddress(v: string): boolean {
+  try {
+    parseKdcAddress(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const SHA256_FINGERPRINT = /^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
 
@@ -25,18 +37,53 @@ export const connectionSchema = z
       .optional()
       .describe("Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given."),
     auth: z
-      .enum(["ntlm", "basic", "credssp"])
+      .enum(AUTH_SCHEMES)
       .optional()
       .describe(
-        'Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), ' +
-          'or `"credssp"` (NTLM inside a TLS channel bound to the host\'s key, then the password is delegated to the host; ' +
+        'Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the ' +
+          "realm's KDC, the host proves its identity; messages encrypted over HTTP), `\"negotiate\"` (Kerberos when a ticket can be had " +
+          'for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), ' +
+          'or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host\'s key, then the password is delegated to the host; ' +
           "messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true).",
       ),
     user: z
       .string()
       .min(1, "user is required, e.g. \"CORP\\\\admin\" or \"admin\"")
-      .describe('An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`.'),
-    password: z.string().min(1, "password is required").describe("The account's password. Always stored as a secret."),
+      .describe(
+        'An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. ' +
+          'For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`.',
+      ),
+    password: z
+      .string()
+      .min(1, "password is required")
+      .optional()
+      .describe(
+        "The account's password. Always stored as a secret. Required, except with `auth` `\"kerberos\"` or `\"negotiate\"`: without it the " +
+          "Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs.",
+      ),
+    realm: z
+      .string()
+      .regex(/^[^\s@/\\]+$/, "realm must be a Kerberos realm such as CORP.EXAMPLE.COM")
+      .optional()
+      .describe(
+        "Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` " +
+          "and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, " +
+          "else its `default_realm`.",
+      ),
+    kdc: z
+      .string()
+      .refine(isKdcAddress, 'kdc must be "host" or "host:port", e.g. "dc01.corp.example.com:88"')
+      .optional()
+      .describe(
+        "The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf " +
+          "(`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages.",
+      ),
+    kerberosHostname: checked(hostProblem)
+      .optional()
+      .describe(
+        "The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an " +
+          "IP address or an alias (e.g. a load balancer). Default: `host`.",
+      ),
     allowUnencrypted: z
       .boolean()
       .optional()
@@ -61,6 +108,23 @@ export const connectionSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const kerberos = c.auth === "kerberos" || c.auth === "negotiate";
+    if (c.password === undefined && !kerberos) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["password"],
+        message: `password is required for auth "${c.auth ?? "ntlm"}" (only "kerberos" and "negotiate" can use a kinit credential cache instead)`,
+      });
+    }
+    if (c.auth === "kerberos" && isIpAddress(c.host) && c.kerberosHostname === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["host"],
+        message:
+          `auth "kerberos" needs the host's name, not the address ${c.host}: Kerberos asks the KDC for HTTP/<name>. ` +
+          'Use the FQDN, set kerberosHostname, or use auth "negotiate" (NTLM for addresses)',
+      });
+    }
     if (c.auth === "basic" && c.https !== true && c.allowUnencrypted !== true) {
       ctx.addIssue({
         code: "custom",
@@ -97,6 +161,9 @@ export function openClient(c: Connection): WinRMClient {
     auth: c.auth ?? "ntlm",
     username: c.user,
     password: c.password,
+    realm: c.realm,
+    kdc: c.kdc,
+    kerberosHostname: c.kerberosHostname,
     allowUnencrypted: c.allowUnencrypted,
     caCert: c.caCert,
     certFingerprint: c.certFingerprint,
@@ -160,7 +227,7 @@ export async function onHost<T>(
       scheme: connectionScheme(c),
       auth: c.auth ?? "ntlm",
       setting,
-      redact: [c.password],
+      redact: c.password ? [c.password] : [],
     });
   } finally {
     await client.close().catch(() => undefined);

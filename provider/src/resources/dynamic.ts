@@ -97,14 +97,13 @@ export async function applyOrRecord<S extends Record<string, unknown>>(
 
 /**
  * Marks the password secret, whatever the caller passed, before it reaches state.
- * Only the password: the host and the rest stay readable in state and diffs.
+ * Only the password: the host and the rest stay readable in state and diffs. (Kerberos
+ * from a credential cache has no password to mark.)
  */
-export function secretConnection<C extends { password: pulumi.Input<string> }>(c: pulumi.Input<C>): pulumi.Input<C> {
-  if (pulumi.Output.isInstance(c)) {
-    return c.apply((v) => ({ ...v, password: pulumi.secret(v.password) })) as unknown as pulumi.Input<C>;
-  }
-  const plain = c as C;
-  return { ...plain, password: pulumi.secret(plain.password) };
+export function secretConnection<C extends { password?: pulumi.Input<string> }>(c: pulumi.Input<C>): pulumi.Input<C> {
+  const mark = (v: C): C => (v.password === undefined ? v : { ...v, password: pulumi.secret(v.password) });
+  if (pulumi.Output.isInstance(c)) return c.apply(mark) as unknown as pulumi.Input<C>;
+  return mark(c as C);
 }
 
 /** Warns (program-side, attached to the resource) about each value `advise` flags. */

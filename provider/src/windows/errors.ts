@@ -116,7 +116,7 @@ export interface FaultContext {
   port?: number;
   /** "http" or "https". */
   scheme?: string;
-  auth?: "basic" | "ntlm" | "credssp";
+  auth?: "basic" | "ntlm" | "credssp" | "kerberos" | "negotiate";
   /** Strings that must never appear in the message (e.g. the password); replaced by "***". */
   redact?: string[];
 }
@@ -165,8 +165,20 @@ function describeAuth(e: CodedError, ctx: FaultContext): string {
   const offered = Array.isArray(e.offeredSchemes) ? e.offeredSchemes.map(String) : [];
   const named = String(e.authScheme ?? "");
   const auth =
-    ctx.auth ?? (/credssp/i.test(named) ? "credssp" : /basic/i.test(named) ? "basic" : /ntlm|negotiate/i.test(named) ? "ntlm" : undefined);
-  const scheme = auth === "basic" ? "Basic" : auth === "ntlm" ? "NTLM (Negotiate)" : auth === "credssp" ? "CredSSP" : "the chosen";
+    ctx.auth ??
+    (/credssp/i.test(named) ? "credssp" : /basic/i.test(named) ? "basic" : /kerberos/i.test(named) ? "kerberos" : /ntlm|negotiate/i.test(named) ? "ntlm" : undefined);
+  const scheme =
+    auth === "basic"
+      ? "Basic"
+      : auth === "ntlm"
+        ? "NTLM (Negotiate)"
+        : auth === "credssp"
+          ? "CredSSP"
+          : auth === "kerberos"
+            ? "Kerberos"
+            : auth === "negotiate"
+              ? "Negotiate (Kerberos or NTLM)"
+              : "the chosen";
   if (e.reason === "scheme-not-offered") {
     const offeredText = offered.length > 0 ? offered.join(", ") : "none";
     const enable =
@@ -174,7 +186,9 @@ function describeAuth(e: CodedError, ctx: FaultContext): string {
         ? `Basic needs Service/Auth/Basic=true on the host (winrm set winrm/config/service/auth @{Basic="true"}), and over HTTP also Service/AllowUnencrypted=true`
         : auth === "credssp"
           ? `CredSSP needs Service/Auth/CredSSP=true on the host (a CredSSPServer resource, or Enable-WSManCredSSP -Role Server)`
-          : `NTLM needs Service/Auth/Negotiate=true on the host (winrm set winrm/config/service/auth @{Negotiate="true"})`;
+          : auth === "kerberos"
+            ? `Kerberos needs Service/Auth/Negotiate=true or Service/Auth/Kerberos=true on the host`
+            : `NTLM needs Service/Auth/Negotiate=true on the host (winrm set winrm/config/service/auth @{Negotiate="true"})`;
     return `${ctx.host} does not offer ${scheme} authentication (it offers: ${offeredText}). ${enable}, or choose a scheme it offers with connection.auth.`;
   }
   const status = typeof e.ntStatus === "number" ? `, the host answered NTSTATUS ${hex(e.ntStatus)}` : "";
@@ -263,6 +277,19 @@ export function describeFault(err: unknown, ctx: FaultContext): string {
         break;
       case "WINRM_CONFIG":
         reason = `invalid connection settings: ${String(e.message)}`;
+        break;
+      case "WINRM_KRB_CLOCK_SKEW":
+      case "WINRM_KRB_NO_SPN":
+      case "WINRM_KRB_BAD_PASSWORD":
+      case "WINRM_KRB_PRINCIPAL_UNKNOWN":
+      case "WINRM_KRB_REJECTED":
+      case "WINRM_KRB_KDC_UNREACHABLE":
+      case "WINRM_KRB_CONFIG":
+      case "WINRM_KRB_NO_CREDENTIALS":
+      case "WINRM_KRB_PROTOCOL":
+      case "WINRM_KRB_INTEGRITY":
+        // Kerberos' messages already name the KRB error code and say what to do.
+        reason = `Kerberos authentication failed: ${String(e.message)}`;
         break;
       case "WINRM_PROTOCOL":
         reason = `the host sent a WS-Management response this client cannot use: ${String(e.message)}`;

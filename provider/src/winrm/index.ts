@@ -1,6 +1,6 @@
 // The WinRM wire layer's public surface (contract C).
 export { WinRMClient } from "./client";
-export type { WinRMClientOptions } from "./client";
+export type { WinRMClientOptions, WinRMAuth } from "./client";
 export type { CommandOptions, CommandResult } from "./shell";
 export type { InvokeInput } from "./invoke";
 export type { WsmanObject, WsmanValue } from "./xml";
@@ -18,3 +18,18 @@ export {
 export type { Scheme, AuthFailureReason, TransportErrorKind, TimeoutPhase } from "./errors";
 export { CredSspError, CredSspServerKeyError, CredSspStatusError } from "./credssp/errors";
 export { SpnegoError } from "./gss/errors";
+export {
+  KerberosError,
+  KerberosConfigError,
+  KerberosNoCredentialsError,
+  KdcUnreachableError,
+  KerberosRejection,
+  KerberosRejectedError,
+  KerberosClockSkewError,
+  KerberosPrincipalUnknownError,
+  KerberosBadPasswordError,
+  KerberosNoSpnError,
+  KerberosProtocolError,
+  KerberosIntegrityError,
+  parseKdcAddress,
+} from "./kerberos";
