@@ -5,6 +5,7 @@
 // HTTP scheme, auth "negotiate" choosing Kerberos or falling back to NTLM as Windows'
 // Negotiate does, Kerberos inside CredSSP, and each Kerberos failure as its typed error.
 
+import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
@@ -125,6 +126,13 @@ describeKdc("WinRMClient over Kerberos, against the simulator and a real KDC", (
     const err = await caught(whoami(client(srv01, { kerberosEnv: env })));
     expect(err).toMatchObject({ code: "WINRM_KRB_CONFIG" });
     expect(String(err)).toMatch(/no KDC known for realm CORP\.TEST/);
+  });
+
+  it("an explicit realm wins over an unrelated krb5.conf (Debian's default names ATHENA.MIT.EDU): the host is asked for in the user's realm", async () => {
+    const conf = path.join(realm.dir, "unrelated-krb5.conf");
+    fs.writeFileSync(conf, "[libdefaults]\n    default_realm = ATHENA.MIT.EDU\n[realms]\n    ATHENA.MIT.EDU = {\n        kdc = 127.0.0.1:1\n    }\n");
+    const env = { KRB5_CONFIG: conf };
+    expect(await whoami(client(srv01, { kerberosEnv: env, realm: "CORP.TEST", kdc: `127.0.0.1:${realm.kdcPort}` }))).toBe("srv01\\alice");
   });
 
   it("an rc4-hmac-only host (RFC 4757 tokens for the messages)", async () => {

@@ -10,7 +10,7 @@
 import { loadCcache, findCredential } from "./ccache";
 import { KerberosNoCredentialsError } from "./errors";
 import { Credential, KdcClient } from "./kdc-client";
-import { kdcsForRealm, KdcAddress, Krb5Config, loadKrb5Config, parseKdcAddress, realmForHost } from "./krb5-conf";
+import { kdcsForRealm, KdcAddress, Krb5Config, loadKrb5Config, mappedRealmForHost, parseKdcAddress, realmForHost } from "./krb5-conf";
 import type { KdcTransportOptions } from "./kdc-transport";
 import { formatPrincipal, parsePrincipal, Principal, samePrincipal, servicePrincipal, tgsPrincipal } from "./principal";
 
@@ -54,13 +54,16 @@ export async function getServiceTicket(host: string, opts: KerberosCredentialOpt
   const cfg = opts.krb5Config ?? loadKrb5Config(env);
   const now = opts.now ?? Date.now;
   const hostRealm = realmForHost(cfg, host);
+  // The service's realm: krb5.conf's mapping for the host, else the user's own realm (the
+  // one that issued the TGT). default_realm names the user's realm, not every host's.
+  const serviceRealm = (clientRealm: string) => mappedRealmForHost(cfg, host) ?? clientRealm;
   const kdcsFor = (realm: string): KdcAddress[] => (opts.kdc ? [parseKdcAddress(opts.kdc)] : kdcsForRealm(cfg, realm));
   const clientFor = (realm: string) => new KdcClient({ realm, kdcs: kdcsFor(realm), now, transport: opts.transport });
 
   if (opts.password !== undefined) {
     if (!opts.username) throw new KerberosNoCredentialsError("a Kerberos password was given without a user name");
     const client = clientPrincipal(opts.username, opts.realm, hostRealm ?? cfg.defaultRealm);
-    const spn = servicePrincipal(opts.service ?? WINRM_SERVICE_CLASS, host, hostRealm ?? client.realm);
+    const spn = servicePrincipal(opts.service ?? WINRM_SERVICE_CLASS, host, serviceRealm(client.realm));
     const kdc = clientFor(client.realm);
     const tgt = await kdc.getInitialCredential(client, opts.password);
     // A host in another realm needs a cross-realm referral, which getServiceCredential reports.
@@ -78,7 +81,7 @@ export async function getServiceTicket(host: string, opts: KerberosCredentialOpt
       );
     }
   }
-  const spn = servicePrincipal(opts.service ?? WINRM_SERVICE_CLASS, host, hostRealm ?? owner.realm);
+  const spn = servicePrincipal(opts.service ?? WINRM_SERVICE_CLASS, host, serviceRealm(owner.realm));
   const cached = findCredential(cache, spn, now());
   const asCredential = (c: NonNullable<typeof cached>): Credential => ({
     client: c.client,

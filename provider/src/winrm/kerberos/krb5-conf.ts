@@ -193,12 +193,8 @@ export function loadKrb5Config(env: NodeJS.ProcessEnv = process.env): Krb5Config
   return configFromProfile(profile, read);
 }
 
-/**
- * The realm of `host` (krb5.conf(5) [domain_realm]): an exact host entry first, then the
- * longest ".domain" suffix; without a match, the default realm, and failing that the
- * host's parent domain in upper case (MIT's fallback).
- */
-export function realmForHost(cfg: Krb5Config, host: string): string | undefined {
+/** The realm krb5.conf(5)'s [domain_realm] maps `host` to: an exact host entry first, then the longest ".domain" suffix. */
+export function mappedRealmForHost(cfg: Krb5Config, host: string): string | undefined {
   const h = host.toLowerCase().replace(/\.$/, "");
   const exact = cfg.domainRealm.find(([d]) => d === h);
   if (exact) return exact[1];
@@ -207,7 +203,17 @@ export function realmForHost(cfg: Krb5Config, host: string): string | undefined 
     const d = entry[0];
     if (d.startsWith(".") && (h.endsWith(d) || h === d.slice(1)) && (!best || d.length > best[0].length)) best = entry;
   }
-  if (best) return best[1];
+  return best?.[1];
+}
+
+/**
+ * The realm of `host`: its [domain_realm] mapping; without one, the default realm, and
+ * failing that the host's parent domain in upper case (MIT's fallback).
+ */
+export function realmForHost(cfg: Krb5Config, host: string): string | undefined {
+  const mapped = mappedRealmForHost(cfg, host);
+  if (mapped) return mapped;
+  const h = host.toLowerCase().replace(/\.$/, "");
   if (cfg.defaultRealm) return cfg.defaultRealm;
   const dot = h.indexOf(".");
   return dot > 0 && !/^[\d.]+$/.test(h) ? h.slice(dot + 1).toUpperCase() : undefined;
