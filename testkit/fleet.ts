@@ -27,6 +27,8 @@ export interface FleetHostOptions {
   extraUsers?: Array<{ name: string; password: string; admin?: boolean }>;
   /** The MS-CSSP version the host's CredSSP speaks (default 6; 2-4 = without the CVE-2018-0886 fix). */
   credsspVersion?: number;
+  /** The host's keys in a realm (testkit/mit-kdc.ts), for Kerberos. */
+  keytab?: string;
 }
 
 /** Hosts on one simulated LAN: they resolve each other by FQDN and NetBIOS name. */
@@ -45,6 +47,7 @@ export async function startFleetHost(fqdn: string, opts: FleetHostOptions = {}):
     directory: opts.directory,
     shares: opts.shares,
     credsspVersion: opts.credsspVersion,
+    keytab: opts.keytab,
   });
   const port = Number(new URL(sim.httpUrl!).port);
   const connection = { host: "127.0.0.1", port, user: ADMIN.name, password: ADMIN.password };

@@ -63,23 +63,31 @@ function defaultCredential(c: ConnectionArgs): CredentialArgs {
 /** The settings from Pulumi config (see the README for the keys). */
 export function settingsFromConfig(config = new pulumi.Config()): DoubleHopSettings {
   const user = config.require("user");
-  const password = config.requireSecret("password");
+  const auth = (config.get("auth") as "ntlm" | "basic" | "credssp" | "kerberos" | "negotiate" | undefined) ?? "ntlm";
+  const kerberos = auth === "kerberos" || auth === "negotiate" || auth === "credssp";
+  // Kerberos can take the ticket from `kinit`'s credential cache instead of a password.
+  const password = auth === "kerberos" || auth === "negotiate" ? config.getSecret("password") : config.requireSecret("password");
   const https = config.getBoolean("https") ?? false;
   const shared: Omit<ConnectionArgs, "host"> = {
     user,
     password,
     https,
-    auth: (config.get("auth") as "ntlm" | "basic" | "credssp" | undefined) ?? "ntlm",
+    auth,
     caCert: config.get("caCert"),
     insecureSkipVerify: config.getBoolean("insecureSkipVerify"),
+    realm: config.get("realm"),
+    kdc: config.get("kdc"),
   };
   const host = (role: "ws01" | "srv01") => {
     const fqdn = config.require(`${role}Fqdn`);
+    const address = config.get(`${role}Address`);
     return {
       fqdn,
       connection: {
         ...shared,
-        host: config.get(`${role}Address`) ?? fqdn,
+        host: address ?? fqdn,
+        // Reached by address, Kerberos still names the host by its FQDN (HTTP/<fqdn>).
+        kerberosHostname: kerberos && address !== undefined ? fqdn : undefined,
         port: config.getNumber(`${role}Port`),
         certFingerprint: config.get(`${role}CertFingerprint`),
       },
