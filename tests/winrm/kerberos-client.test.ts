@@ -27,17 +27,18 @@ const LEGACY = "legacy01.corp.test";
 const SRV02 = "srv02.corp.test"; // in the realm, but its simulated host has no keytab
 const ALICE = { name: "alice", password: "Alice-Pass-1" };
 const CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config";
+const SYSTEM_POLICIES = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System";
 
 describeKdc("WinRMClient over Kerberos, against the simulator and a real KDC", () => {
   let realm: MitRealm;
   let srv01: SimHost;
   let legacy: SimHost;
   let srv02: SimHost;
-  const users = [{ ...ALICE, admin: true }, { name: "localadmin", password: "L0cal!pw", admin: true }];
+  const users = [{ ...ALICE, admin: true }, { name: "localadmin", password: "L0cal!pw", admin: true }, { name: "bob", password: "Bob-Pass-1", admin: true }];
 
   beforeAll(async () => {
     realm = await startMitRealm({
-      users: [ALICE, { name: "zoe", password: "Zoe-Pass-1" }],
+      users: [ALICE, { name: "zoe", password: "Zoe-Pass-1" }, { name: "bob", password: "Bob-Pass-1" }],
       hosts: [{ fqdn: SRV01 }, { fqdn: LEGACY, enctypes: ["arcfour-hmac:normal"] }, { fqdn: SRV02 }],
     });
     srv01 = await startHost({ hostname: SRV01, https: "127.0.0.1:0", users, keytab: realm.keytabFor(SRV01), set: { "Service/Auth/CredSSP": "true" } });
@@ -175,8 +176,14 @@ describeKdc("WinRMClient over Kerberos, against the simulator and a real KDC", (
     it("falls back to NTLM for an address, for a name without an SPN, and for a user the realm does not know", async () => {
       expect(await negotiate(srv01, { kerberosHostname: undefined })).toMatchObject({ mechanism: "ntlm", session: { mechanism: "ntlm" } });
       expect(await negotiate(srv01, { kerberosHostname: "alias.corp.test" })).toMatchObject({ mechanism: "ntlm" });
-      // A local account of the host, unknown to the KDC: NTLM, as for any workgroup login.
-      expect(await negotiate(srv01, { username: "localadmin", password: "L0cal!pw" })).toMatchObject({ mechanism: "ntlm", session: { account: { name: "localadmin" } } });
+      // A local account of the host, unknown to the KDC: NTLM, as for any workgroup login
+      // (remote UAC would filter this second administrator's token: allowed for the test).
+      srv01.state.registry.set("HKLM", SYSTEM_POLICIES, "LocalAccountTokenFilterPolicy", "REG_DWORD", 1);
+      try {
+        expect(await negotiate(srv01, { username: "localadmin", password: "L0cal!pw" })).toMatchObject({ mechanism: "ntlm", session: { account: { name: "localadmin" } } });
+      } finally {
+        srv01.state.registry.deleteValue("HKLM", SYSTEM_POLICIES, "LocalAccountTokenFilterPolicy");
+      }
     });
 
     it("with a ticket for a host that has no keytab, SPNEGO settles on NTLM in the same exchange", async () => {
@@ -217,6 +224,13 @@ describeKdc("WinRMClient over Kerberos, against the simulator and a real KDC", (
       const err = await caught(whoami(client(srv01, { kerberosHostname: "alias.corp.test" })));
       expect(err).toMatchObject({ name: "KerberosNoSpnError", code: "WINRM_KRB_NO_SPN", krbErrorCode: 7 });
       expect(String(err)).toMatch(/setspn -S HTTP\/alias\.corp\.test <computer account>/);
+    });
+
+    it("remote UAC filters local accounts, not a domain (Kerberos) logon: bob, a second administrator, gets in with Kerberos but not with NTLM", async () => {
+      expect(await whoami(client(srv01, { username: "bob", password: "Bob-Pass-1" }))).toBe("srv01\\bob");
+      const err = await caught(whoami(client(srv01, { auth: "ntlm", username: "bob", password: "Bob-Pass-1", kerberosHostname: undefined })));
+      expect(err).toMatchObject({ code: "WINRM_AUTH", reason: "bad-credentials" });
+      expect(String(err)).toMatch(/LocalAccountTokenFilterPolicy/);
     });
 
     it("a realm user with no account on the host: refused like a failed logon", async () => {
