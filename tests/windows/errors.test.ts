@@ -20,6 +20,14 @@ describe("describeFault", () => {
     }
   });
 
+  test("Kerberos: the KRB error's own message (code and what to do) under a Kerberos heading; not offered names both service flags", () => {
+    const skew = describeFault(coded("WINRM_KRB_CLOCK_SKEW", {}, "KRB_AP_ERR_SKEW (37) from the server: clocks differ by more than the allowed 5 minutes"), { ...ctx, auth: "kerberos" });
+    expect(skew).toBe("Service/Auth/CredSSP on srv01.corp.test: Kerberos authentication failed: KRB_AP_ERR_SKEW (37) from the server: clocks differ by more than the allowed 5 minutes");
+    expect(describeFault(coded("WINRM_KRB_NO_SPN", {}, "KDC_ERR_S_PRINCIPAL_UNKNOWN (7)"), ctx)).toMatch(/: Kerberos authentication failed: KDC_ERR_S_PRINCIPAL_UNKNOWN \(7\)$/);
+    const off = describeFault(coded("WINRM_AUTH", { reason: "scheme-not-offered", offeredSchemes: ["Basic"], authScheme: "Kerberos" }), ctx);
+    expect(off).toMatch(/does not offer Kerberos authentication \(it offers: Basic\)\. Kerberos needs Service\/Auth\/Negotiate=true or Service\/Auth\/Kerberos=true/);
+  });
+
   test("CredSSP: not offered names Service/Auth/CredSSP and CredSSPServer; a refusal names the NTSTATUS; a key mismatch says the password was not sent", () => {
     const off = describeFault(coded("WINRM_AUTH", { reason: "scheme-not-offered", offeredSchemes: ["Negotiate", "Kerberos"], authScheme: "CredSSP" }), ctx);
     expect(off).toMatch(/does not offer CredSSP authentication \(it offers: Negotiate, Kerberos\)/);
