@@ -5,7 +5,10 @@
 //    keytab acceptor — the one the simulator uses — and the same exchanges run the other way.
 // Both for an AES service (aes256-cts-hmac-sha1-96) and an rc4-hmac-only one (RFC 4757).
 
-import { KerberosAcceptor, KerberosInitiator } from "../../provider/src/winrm/kerberos/gss";
+import { KerberosAcceptor, KerberosClientContext, KerberosInitiator } from "../../provider/src/winrm/kerberos/gss";
+import { SpnegoClientContext } from "../../provider/src/winrm/gss/spnego-client";
+import { decodeNegotiationToken } from "../../provider/src/winrm/gss/spnego";
+import { Mech } from "../../provider/src/winrm/gss/context";
 import type { GssSession } from "../../provider/src/winrm/kerberos/gss";
 import { KdcClient } from "../../provider/src/winrm/kerberos/kdc-client";
 import { loadKeytab } from "../../provider/src/winrm/kerberos/keytab";
@@ -99,6 +102,35 @@ describeInterop("MIT GSS-API referees our Kerberos", () => {
         await peer.close();
       }
     });
+  });
+
+  it("SPNEGO with Kerberos, as our Negotiate and CredSSP send it: MIT's SPNEGO acceptor takes the NegTokenInit, its AP-REP completes our side, WinRM wraps pass both ways", async () => {
+    const client = kdc();
+    const tgt = await client.getInitialCredential(parsePrincipal("alice@CORP.TEST"), "Alice-Pass-1");
+    const credential = await client.getServiceCredential(tgt, servicePrincipal("HTTP", "srv01.corp.test", "CORP.TEST"));
+    const peer = new GssapiPeer(realm.env);
+    try {
+      const spnego = new SpnegoClientContext([new KerberosClientContext({ credential })]);
+      const init = (await spnego.step())!;
+      expect(decodeNegotiationToken(init)).toMatchObject({ kind: "init", token: { mechTypes: [Mech.KERBEROS] } });
+      const accepted = await peer.call("accept", { keytab: realm.keytabFor("srv01.corp.test"), token: init });
+      // MIT names the mechanism SPNEGO settled on.
+      expect(accepted).toMatchObject({ complete: true, initiator: "alice@CORP.TEST", mech: Mech.KERBEROS });
+      const reply = peer.buf(accepted, "token");
+      expect(decodeNegotiationToken(reply)).toMatchObject({ kind: "resp", token: { negState: "accept-completed", supportedMech: Mech.KERBEROS } });
+      expect(await spnego.step(reply)).toBeUndefined();
+      expect(spnego.complete).toBe(true);
+      for (const m of messages) {
+        const w = spnego.wrapWinrm(m);
+        expect(peer.buf(await peer.call("unwrap_winrm", { header: w.header, data: w.data }), "data")).toEqual(m);
+        const theirs = await peer.call("wrap_winrm", { data: m });
+        expect(spnego.unwrapWinrm(peer.buf(theirs, "header"), Buffer.concat([peer.buf(theirs, "data"), peer.buf(theirs, "padding")]))).toEqual(m);
+      }
+      // CredSSP's pubKeyAuth is a whole wrap token.
+      expect(peer.buf(await peer.call("unwrap", { token: spnego.wrap(Buffer.from("pubKeyAuth")) }), "data").toString()).toBe("pubKeyAuth");
+    } finally {
+      await peer.close();
+    }
   });
 
   it("MIT's acceptor refuses a tampered wrap token from us", async () => {

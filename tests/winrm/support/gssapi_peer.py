@@ -4,7 +4,7 @@ binary values are base64. KRB5_CONFIG etc. come from the environment the test se
 
 Commands:
   {"op": "accept", "keytab": path, "token": b64}        -> {"token": b64|null, "complete", "initiator", "mech"}
-  {"op": "initiate", "ccache": path, "target": "HTTP@host"} -> {"token": b64}
+  {"op": "initiate", "ccache": path, "target": "HTTP@host", "mech"?: "spnego"} -> {"token": b64}
   {"op": "initiate_step", "token": b64}                  -> {"complete"}
   {"op": "wrap", "data": b64}                            -> {"token": b64}
   {"op": "unwrap", "token": b64}                         -> {"data": b64, "encrypted"}
@@ -52,7 +52,8 @@ def handle(cmd):
         flags = (gssapi.RequirementFlag.mutual_authentication | gssapi.RequirementFlag.replay_detection
                  | gssapi.RequirementFlag.out_of_sequence_detection | gssapi.RequirementFlag.confidentiality
                  | gssapi.RequirementFlag.integrity)
-        ctx = gssapi.SecurityContext(name=name, creds=creds, usage="initiate", mech=gssapi.MechType.kerberos, flags=flags)
+        mech = gssapi.Mechanism.from_sasl_name("SPNEGO") if cmd.get("mech") == "spnego" else gssapi.MechType.kerberos
+        ctx = gssapi.SecurityContext(name=name, creds=creds, usage="initiate", mech=mech, flags=flags)
         return {"token": b64(ctx.step())}
     if op == "initiate_step":
         ctx.step(unb64(cmd["token"]))
