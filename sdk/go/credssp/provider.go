@@ -36,7 +36,7 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
 	Auth *AuthScheme `pulumi:"auth"`
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
 	CaCert *string `pulumi:"caCert"`
@@ -44,15 +44,19 @@ type providerArgs struct {
 	Https *bool `pulumi:"https"`
 	// Accept any HTTPS certificate. For labs only; never the default. Used for every resource whose `connection` leaves `insecureSkipVerify` out.
 	InsecureSkipVerify *bool `pulumi:"insecureSkipVerify"`
-	// The account's password. Always stored as a secret. Used for every resource whose `connection` leaves `password` out.
+	// The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Used for every resource whose `connection` leaves `kdc` out.
+	Kdc *string `pulumi:"kdc"`
+	// The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Used for every resource whose `connection` leaves `password` out.
 	Password *string `pulumi:"password"`
-	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. Used for every resource whose `connection` leaves `user` out.
+	// Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Used for every resource whose `connection` leaves `realm` out.
+	Realm *string `pulumi:"realm"`
+	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Used for every resource whose `connection` leaves `user` out.
 	User *string `pulumi:"user"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
 	Auth AuthSchemePtrInput
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
 	CaCert pulumi.StringPtrInput
@@ -60,9 +64,13 @@ type ProviderArgs struct {
 	Https pulumi.BoolPtrInput
 	// Accept any HTTPS certificate. For labs only; never the default. Used for every resource whose `connection` leaves `insecureSkipVerify` out.
 	InsecureSkipVerify pulumi.BoolPtrInput
-	// The account's password. Always stored as a secret. Used for every resource whose `connection` leaves `password` out.
+	// The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Used for every resource whose `connection` leaves `kdc` out.
+	Kdc pulumi.StringPtrInput
+	// The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Used for every resource whose `connection` leaves `password` out.
 	Password pulumi.StringPtrInput
-	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. Used for every resource whose `connection` leaves `user` out.
+	// Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Used for every resource whose `connection` leaves `realm` out.
+	Realm pulumi.StringPtrInput
+	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Used for every resource whose `connection` leaves `user` out.
 	User pulumi.StringPtrInput
 }
 

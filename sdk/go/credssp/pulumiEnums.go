@@ -17,8 +17,12 @@ const (
 	AuthSchemeNtlm = AuthScheme("ntlm")
 	// Basic; only over HTTPS unless allowUnencrypted is set.
 	AuthSchemeBasic = AuthScheme("basic")
-	// CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
+	// CredSSP (MS-CSSP): Kerberos (when a ticket can be had for the host) or NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
 	AuthSchemeCredssp = AuthScheme("credssp")
+	// Kerberos V5 in SPNEGO: a ticket for HTTP/<host> from the realm's KDC (password, or the kinit credential cache), mutual authentication; message encryption over HTTP, channel binding over HTTPS.
+	AuthSchemeKerberos = AuthScheme("kerberos")
+	// Kerberos when a ticket can be had for the host, else NTLM, as Windows' Negotiate package chooses.
+	AuthSchemeNegotiate = AuthScheme("negotiate")
 )
 
 func (AuthScheme) ElementType() reflect.Type {
@@ -146,6 +150,8 @@ func (o AuthSchemePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) p
 //	AuthSchemeNtlm
 //	AuthSchemeBasic
 //	AuthSchemeCredssp
+//	AuthSchemeKerberos
+//	AuthSchemeNegotiate
 type AuthSchemeInput interface {
 	pulumi.Input
 

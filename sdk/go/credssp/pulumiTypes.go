@@ -17,7 +17,7 @@ var _ = internal.GetEnvOrDefault
 type Connection struct {
 	// Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
 	AllowUnencrypted *bool `pulumi:"allowUnencrypted"`
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
 	Auth *AuthScheme `pulumi:"auth"`
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
 	CaCert *string `pulumi:"caCert"`
@@ -29,13 +29,19 @@ type Connection struct {
 	Https *bool `pulumi:"https"`
 	// Accept any HTTPS certificate. For labs only; never the default. Defaults to the provider setting `credssp:insecureSkipVerify`.
 	InsecureSkipVerify *bool `pulumi:"insecureSkipVerify"`
-	// The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+	// The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+	Kdc *string `pulumi:"kdc"`
+	// The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+	KerberosHostname *string `pulumi:"kerberosHostname"`
+	// The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
 	Password *string `pulumi:"password"`
 	// WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.
 	Port *int `pulumi:"port"`
+	// Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
+	Realm *string `pulumi:"realm"`
 	// Per-request timeout, in seconds.
 	TimeoutSeconds *float64 `pulumi:"timeoutSeconds"`
-	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
 	User *string `pulumi:"user"`
 }
 
@@ -54,7 +60,7 @@ type ConnectionInput interface {
 type ConnectionArgs struct {
 	// Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
 	AllowUnencrypted pulumi.BoolPtrInput `pulumi:"allowUnencrypted"`
-	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+	// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
 	Auth AuthSchemePtrInput `pulumi:"auth"`
 	// PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
 	CaCert pulumi.StringPtrInput `pulumi:"caCert"`
@@ -66,13 +72,19 @@ type ConnectionArgs struct {
 	Https pulumi.BoolPtrInput `pulumi:"https"`
 	// Accept any HTTPS certificate. For labs only; never the default. Defaults to the provider setting `credssp:insecureSkipVerify`.
 	InsecureSkipVerify pulumi.BoolPtrInput `pulumi:"insecureSkipVerify"`
-	// The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+	// The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+	Kdc pulumi.StringPtrInput `pulumi:"kdc"`
+	// The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+	KerberosHostname pulumi.StringPtrInput `pulumi:"kerberosHostname"`
+	// The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
 	Password pulumi.StringPtrInput `pulumi:"password"`
 	// WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.
 	Port pulumi.IntPtrInput `pulumi:"port"`
+	// Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
+	Realm pulumi.StringPtrInput `pulumi:"realm"`
 	// Per-request timeout, in seconds.
 	TimeoutSeconds pulumi.Float64PtrInput `pulumi:"timeoutSeconds"`
-	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+	// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
 	User pulumi.StringPtrInput `pulumi:"user"`
 }
 
@@ -108,7 +120,7 @@ func (o ConnectionOutput) AllowUnencrypted() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v Connection) *bool { return v.AllowUnencrypted }).(pulumi.BoolPtrOutput)
 }
 
-// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
 func (o ConnectionOutput) Auth() AuthSchemePtrOutput {
 	return o.ApplyT(func(v Connection) *AuthScheme { return v.Auth }).(AuthSchemePtrOutput)
 }
@@ -138,7 +150,17 @@ func (o ConnectionOutput) InsecureSkipVerify() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v Connection) *bool { return v.InsecureSkipVerify }).(pulumi.BoolPtrOutput)
 }
 
-// The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+// The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+func (o ConnectionOutput) Kdc() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Connection) *string { return v.Kdc }).(pulumi.StringPtrOutput)
+}
+
+// The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+func (o ConnectionOutput) KerberosHostname() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Connection) *string { return v.KerberosHostname }).(pulumi.StringPtrOutput)
+}
+
+// The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
 func (o ConnectionOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Connection) *string { return v.Password }).(pulumi.StringPtrOutput)
 }
@@ -148,12 +170,17 @@ func (o ConnectionOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v Connection) *int { return v.Port }).(pulumi.IntPtrOutput)
 }
 
+// Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
+func (o ConnectionOutput) Realm() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Connection) *string { return v.Realm }).(pulumi.StringPtrOutput)
+}
+
 // Per-request timeout, in seconds.
 func (o ConnectionOutput) TimeoutSeconds() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v Connection) *float64 { return v.TimeoutSeconds }).(pulumi.Float64PtrOutput)
 }
 
-// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
 func (o ConnectionOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Connection) *string { return v.User }).(pulumi.StringPtrOutput)
 }

@@ -26,7 +26,15 @@ class AuthScheme(_builtins.str, Enum):
     """
     CREDSSP = "credssp"
     """
-    CredSSP (MS-CSSP): NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
+    CredSSP (MS-CSSP): Kerberos (when a ticket can be had for the host) or NTLM inside a TLS channel bound to the host's public key, then the password is delegated to the host; message encryption over HTTP. The host must have Service/Auth/CredSSP=true.
+    """
+    KERBEROS = "kerberos"
+    """
+    Kerberos V5 in SPNEGO: a ticket for HTTP/<host> from the realm's KDC (password, or the kinit credential cache), mutual authentication; message encryption over HTTP, channel binding over HTTPS.
+    """
+    NEGOTIATE = "negotiate"
+    """
+    Kerberos when a ticket can be had for the host, else NTLM, as Windows' Negotiate package chooses.
     """
 
 

@@ -36,7 +36,7 @@ class ConnectionArgsDict(TypedDict):
     """
     auth: NotRequired[pulumi.Input[Optional['AuthScheme']]]
     """
-    Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+    Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
     """
     ca_cert: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -54,13 +54,25 @@ class ConnectionArgsDict(TypedDict):
     """
     Accept any HTTPS certificate. For labs only; never the default. Defaults to the provider setting `credssp:insecureSkipVerify`.
     """
+    kdc: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+    """
+    kerberos_hostname: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+    """
     password: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+    The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
     """
     port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
     WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.
+    """
+    realm: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
     """
     timeout_seconds: NotRequired[pulumi.Input[Optional[_builtins.float]]]
     """
@@ -68,7 +80,7 @@ class ConnectionArgsDict(TypedDict):
     """
     user: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+    An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
     """
 
 @pulumi.input_type
@@ -81,8 +93,11 @@ class ConnectionArgs:
                  cert_fingerprint: pulumi.Input[Optional[_builtins.str]] = None,
                  https: pulumi.Input[Optional[_builtins.bool]] = None,
                  insecure_skip_verify: pulumi.Input[Optional[_builtins.bool]] = None,
+                 kdc: pulumi.Input[Optional[_builtins.str]] = None,
+                 kerberos_hostname: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
+                 realm: pulumi.Input[Optional[_builtins.str]] = None,
                  timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None):
         """
@@ -90,15 +105,18 @@ class ConnectionArgs:
 
         :param pulumi.Input[_builtins.str] host: The Windows host: FQDN (recommended), short name or IP address.
         :param pulumi.Input[_builtins.bool] allow_unencrypted: Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
-        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         :param pulumi.Input[_builtins.str] ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
         :param pulumi.Input[_builtins.str] cert_fingerprint: SHA-256 fingerprint the host's HTTPS certificate must have (certificate pinning).
         :param pulumi.Input[_builtins.bool] https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Defaults to the provider setting `credssp:https`.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: Accept any HTTPS certificate. For labs only; never the default. Defaults to the provider setting `credssp:insecureSkipVerify`.
-        :param pulumi.Input[_builtins.str] password: The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+        :param pulumi.Input[_builtins.str] kdc: The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+        :param pulumi.Input[_builtins.str] kerberos_hostname: The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+        :param pulumi.Input[_builtins.str] password: The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
         :param pulumi.Input[_builtins.int] port: WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.
+        :param pulumi.Input[_builtins.str] realm: Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
         :param pulumi.Input[_builtins.float] timeout_seconds: Per-request timeout, in seconds.
-        :param pulumi.Input[_builtins.str] user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+        :param pulumi.Input[_builtins.str] user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
         """
         pulumi.set(__self__, "host", host)
         if allow_unencrypted is not None:
@@ -113,10 +131,16 @@ class ConnectionArgs:
             pulumi.set(__self__, "https", https)
         if insecure_skip_verify is not None:
             pulumi.set(__self__, "insecure_skip_verify", insecure_skip_verify)
+        if kdc is not None:
+            pulumi.set(__self__, "kdc", kdc)
+        if kerberos_hostname is not None:
+            pulumi.set(__self__, "kerberos_hostname", kerberos_hostname)
         if password is not None:
             pulumi.set(__self__, "password", password)
         if port is not None:
             pulumi.set(__self__, "port", port)
+        if realm is not None:
+            pulumi.set(__self__, "realm", realm)
         if timeout_seconds is not None:
             pulumi.set(__self__, "timeout_seconds", timeout_seconds)
         if user is not None:
@@ -150,7 +174,7 @@ class ConnectionArgs:
     @pulumi.getter
     def auth(self) -> pulumi.Input[Optional['AuthScheme']]:
         """
-        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         """
         return pulumi.get(self, "auth")
 
@@ -208,9 +232,33 @@ class ConnectionArgs:
 
     @_builtins.property
     @pulumi.getter
+    def kdc(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+        """
+        return pulumi.get(self, "kdc")
+
+    @kdc.setter
+    def kdc(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "kdc", value)
+
+    @_builtins.property
+    @pulumi.getter(name="kerberosHostname")
+    def kerberos_hostname(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+        """
+        return pulumi.get(self, "kerberos_hostname")
+
+    @kerberos_hostname.setter
+    def kerberos_hostname(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "kerberos_hostname", value)
+
+    @_builtins.property
+    @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+        The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
         """
         return pulumi.get(self, "password")
 
@@ -231,6 +279,18 @@ class ConnectionArgs:
         pulumi.set(self, "port", value)
 
     @_builtins.property
+    @pulumi.getter
+    def realm(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
+        """
+        return pulumi.get(self, "realm")
+
+    @realm.setter
+    def realm(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "realm", value)
+
+    @_builtins.property
     @pulumi.getter(name="timeoutSeconds")
     def timeout_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
@@ -246,7 +306,7 @@ class ConnectionArgs:
     @pulumi.getter
     def user(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+        An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
         """
         return pulumi.get(self, "user")
 

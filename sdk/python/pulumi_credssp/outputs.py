@@ -36,6 +36,8 @@ class Connection(dict):
             suggest = "cert_fingerprint"
         elif key == "insecureSkipVerify":
             suggest = "insecure_skip_verify"
+        elif key == "kerberosHostname":
+            suggest = "kerberos_hostname"
         elif key == "timeoutSeconds":
             suggest = "timeout_seconds"
 
@@ -58,8 +60,11 @@ class Connection(dict):
                  cert_fingerprint: Optional[_builtins.str] = None,
                  https: Optional[_builtins.bool] = None,
                  insecure_skip_verify: Optional[_builtins.bool] = None,
+                 kdc: Optional[_builtins.str] = None,
+                 kerberos_hostname: Optional[_builtins.str] = None,
                  password: Optional[_builtins.str] = None,
                  port: Optional[_builtins.int] = None,
+                 realm: Optional[_builtins.str] = None,
                  timeout_seconds: Optional[_builtins.float] = None,
                  user: Optional[_builtins.str] = None):
         """
@@ -67,15 +72,18 @@ class Connection(dict):
 
         :param _builtins.str host: The Windows host: FQDN (recommended), short name or IP address.
         :param _builtins.bool allow_unencrypted: Allow Basic authentication over plain HTTP, which sends the password in clear text. Off by default.
-        :param 'AuthScheme' auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+        :param 'AuthScheme' auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         :param _builtins.str ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Defaults to the provider setting `credssp:caCert`.
         :param _builtins.str cert_fingerprint: SHA-256 fingerprint the host's HTTPS certificate must have (certificate pinning).
         :param _builtins.bool https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Defaults to the provider setting `credssp:https`.
         :param _builtins.bool insecure_skip_verify: Accept any HTTPS certificate. For labs only; never the default. Defaults to the provider setting `credssp:insecureSkipVerify`.
-        :param _builtins.str password: The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+        :param _builtins.str kdc: The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+        :param _builtins.str kerberos_hostname: The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+        :param _builtins.str password: The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
         :param _builtins.int port: WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.
+        :param _builtins.str realm: Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
         :param _builtins.float timeout_seconds: Per-request timeout, in seconds.
-        :param _builtins.str user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+        :param _builtins.str user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
         """
         pulumi.set(__self__, "host", host)
         if allow_unencrypted is not None:
@@ -90,10 +98,16 @@ class Connection(dict):
             pulumi.set(__self__, "https", https)
         if insecure_skip_verify is not None:
             pulumi.set(__self__, "insecure_skip_verify", insecure_skip_verify)
+        if kdc is not None:
+            pulumi.set(__self__, "kdc", kdc)
+        if kerberos_hostname is not None:
+            pulumi.set(__self__, "kerberos_hostname", kerberos_hostname)
         if password is not None:
             pulumi.set(__self__, "password", password)
         if port is not None:
             pulumi.set(__self__, "port", port)
+        if realm is not None:
+            pulumi.set(__self__, "realm", realm)
         if timeout_seconds is not None:
             pulumi.set(__self__, "timeout_seconds", timeout_seconds)
         if user is not None:
@@ -119,7 +133,7 @@ class Connection(dict):
     @pulumi.getter
     def auth(self) -> Optional['AuthScheme']:
         """
-        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
+        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Defaults to the provider setting `credssp:auth`.
         """
         return pulumi.get(self, "auth")
 
@@ -157,9 +171,25 @@ class Connection(dict):
 
     @_builtins.property
     @pulumi.getter
+    def kdc(self) -> Optional[_builtins.str]:
+        """
+        The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Defaults to the provider setting `credssp:kdc`.
+        """
+        return pulumi.get(self, "kdc")
+
+    @_builtins.property
+    @pulumi.getter(name="kerberosHostname")
+    def kerberos_hostname(self) -> Optional[_builtins.str]:
+        """
+        The host name in the service principal Kerberos asks a ticket for, `HTTP/<kerberosHostname>`, when `host` is an IP address or an alias (e.g. a load balancer). Default: `host`.
+        """
+        return pulumi.get(self, "kerberos_hostname")
+
+    @_builtins.property
+    @pulumi.getter
     def password(self) -> Optional[_builtins.str]:
         """
-        The account's password. Always stored as a secret. Defaults to the provider setting `credssp:password`.
+        The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Defaults to the provider setting `credssp:password`.
         """
         return pulumi.get(self, "password")
 
@@ -170,6 +200,14 @@ class Connection(dict):
         WinRM port. Defaults to 5985 for HTTP and 5986 for HTTPS.
         """
         return pulumi.get(self, "port")
+
+    @_builtins.property
+    @pulumi.getter
+    def realm(self) -> Optional[_builtins.str]:
+        """
+        Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Defaults to the provider setting `credssp:realm`.
+        """
+        return pulumi.get(self, "realm")
 
     @_builtins.property
     @pulumi.getter(name="timeoutSeconds")
@@ -183,7 +221,7 @@ class Connection(dict):
     @pulumi.getter
     def user(self) -> Optional[_builtins.str]:
         """
-        An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Defaults to the provider setting `credssp:user`.
+        An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Defaults to the provider setting `credssp:user`.
         """
         return pulumi.get(self, "user")
 

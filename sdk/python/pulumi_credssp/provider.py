@@ -24,17 +24,21 @@ class ProviderArgs:
                  ca_cert: pulumi.Input[Optional[_builtins.str]] = None,
                  https: pulumi.Input[Optional[_builtins.bool]] = None,
                  insecure_skip_verify: pulumi.Input[Optional[_builtins.bool]] = None,
+                 kdc: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
+                 realm: pulumi.Input[Optional[_builtins.str]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
+        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
         :param pulumi.Input[_builtins.str] ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
         :param pulumi.Input[_builtins.bool] https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Used for every resource whose `connection` leaves `https` out.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: Accept any HTTPS certificate. For labs only; never the default. Used for every resource whose `connection` leaves `insecureSkipVerify` out.
-        :param pulumi.Input[_builtins.str] password: The account's password. Always stored as a secret. Used for every resource whose `connection` leaves `password` out.
-        :param pulumi.Input[_builtins.str] user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Used for every resource whose `connection` leaves `user` out.
+        :param pulumi.Input[_builtins.str] kdc: The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Used for every resource whose `connection` leaves `kdc` out.
+        :param pulumi.Input[_builtins.str] password: The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Used for every resource whose `connection` leaves `password` out.
+        :param pulumi.Input[_builtins.str] realm: Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Used for every resource whose `connection` leaves `realm` out.
+        :param pulumi.Input[_builtins.str] user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Used for every resource whose `connection` leaves `user` out.
         """
         if auth is not None:
             pulumi.set(__self__, "auth", auth)
@@ -44,8 +48,12 @@ class ProviderArgs:
             pulumi.set(__self__, "https", https)
         if insecure_skip_verify is not None:
             pulumi.set(__self__, "insecure_skip_verify", insecure_skip_verify)
+        if kdc is not None:
+            pulumi.set(__self__, "kdc", kdc)
         if password is not None:
             pulumi.set(__self__, "password", password)
+        if realm is not None:
+            pulumi.set(__self__, "realm", realm)
         if user is not None:
             pulumi.set(__self__, "user", user)
 
@@ -53,7 +61,7 @@ class ProviderArgs:
     @pulumi.getter
     def auth(self) -> pulumi.Input[Optional['AuthScheme']]:
         """
-        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
+        Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
         """
         return pulumi.get(self, "auth")
 
@@ -99,9 +107,21 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter
+    def kdc(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Used for every resource whose `connection` leaves `kdc` out.
+        """
+        return pulumi.get(self, "kdc")
+
+    @kdc.setter
+    def kdc(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "kdc", value)
+
+    @_builtins.property
+    @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The account's password. Always stored as a secret. Used for every resource whose `connection` leaves `password` out.
+        The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Used for every resource whose `connection` leaves `password` out.
         """
         return pulumi.get(self, "password")
 
@@ -111,9 +131,21 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter
+    def realm(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Used for every resource whose `connection` leaves `realm` out.
+        """
+        return pulumi.get(self, "realm")
+
+    @realm.setter
+    def realm(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "realm", value)
+
+    @_builtins.property
+    @pulumi.getter
     def user(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Used for every resource whose `connection` leaves `user` out.
+        An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Used for every resource whose `connection` leaves `user` out.
         """
         return pulumi.get(self, "user")
 
@@ -132,7 +164,9 @@ class Provider(pulumi.ProviderResource):
                  ca_cert: pulumi.Input[Optional[_builtins.str]] = None,
                  https: pulumi.Input[Optional[_builtins.bool]] = None,
                  insecure_skip_verify: pulumi.Input[Optional[_builtins.bool]] = None,
+                 kdc: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
+                 realm: pulumi.Input[Optional[_builtins.str]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -140,12 +174,14 @@ class Provider(pulumi.ProviderResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
+        :param pulumi.Input['AuthScheme'] auth: Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
         :param pulumi.Input[_builtins.str] ca_cert: PEM CA certificate that signed the host's WinRM HTTPS certificate. Used for every resource whose `connection` leaves `caCert` out.
         :param pulumi.Input[_builtins.bool] https: Connect over HTTPS. The certificate is verified against the system CAs unless `caCert` or `certFingerprint` is given. Used for every resource whose `connection` leaves `https` out.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: Accept any HTTPS certificate. For labs only; never the default. Used for every resource whose `connection` leaves `insecureSkipVerify` out.
-        :param pulumi.Input[_builtins.str] password: The account's password. Always stored as a secret. Used for every resource whose `connection` leaves `password` out.
-        :param pulumi.Input[_builtins.str] user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. Used for every resource whose `connection` leaves `user` out.
+        :param pulumi.Input[_builtins.str] kdc: The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Used for every resource whose `connection` leaves `kdc` out.
+        :param pulumi.Input[_builtins.str] password: The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Used for every resource whose `connection` leaves `password` out.
+        :param pulumi.Input[_builtins.str] realm: Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Used for every resource whose `connection` leaves `realm` out.
+        :param pulumi.Input[_builtins.str] user: An account that is a local Administrator on the host: `"CORP\\\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Used for every resource whose `connection` leaves `user` out.
         """
         ...
     @overload
@@ -175,7 +211,9 @@ class Provider(pulumi.ProviderResource):
                  ca_cert: pulumi.Input[Optional[_builtins.str]] = None,
                  https: pulumi.Input[Optional[_builtins.bool]] = None,
                  insecure_skip_verify: pulumi.Input[Optional[_builtins.bool]] = None,
+                 kdc: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
+                 realm: pulumi.Input[Optional[_builtins.str]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -190,7 +228,9 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["ca_cert"] = ca_cert
             __props__.__dict__["https"] = pulumi.Output.from_input(https).apply(pulumi.runtime.to_json) if https is not None else None
             __props__.__dict__["insecure_skip_verify"] = pulumi.Output.from_input(insecure_skip_verify).apply(pulumi.runtime.to_json) if insecure_skip_verify is not None else None
+            __props__.__dict__["kdc"] = kdc
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
+            __props__.__dict__["realm"] = realm
             __props__.__dict__["user"] = user
         super(Provider, __self__).__init__(
             'credssp',

@@ -11,7 +11,7 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
+// Authentication scheme: `"ntlm"` (default; messages encrypted over HTTP), `"kerberos"` (a ticket for `HTTP/<host>` from the realm's KDC, the host proves its identity; messages encrypted over HTTP), `"negotiate"` (Kerberos when a ticket can be had for the host, else NTLM, as Windows does), `"basic"` (HTTPS only, unless `allowUnencrypted`), or `"credssp"` (Kerberos or NTLM inside a TLS channel bound to the host's key, then the password is delegated to the host; messages encrypted over HTTP; the host must have Service/Auth/CredSSP=true). Used for every resource whose `connection` leaves `auth` out.
 func GetAuth(ctx *pulumi.Context) string {
 	return config.Get(ctx, "credssp:auth")
 }
@@ -31,12 +31,22 @@ func GetInsecureSkipVerify(ctx *pulumi.Context) bool {
 	return config.GetBool(ctx, "credssp:insecureSkipVerify")
 }
 
-// The account's password. Always stored as a secret. Used for every resource whose `connection` leaves `password` out.
+// The KDC (a domain controller) as `host` or `host:port`, instead of the realm's `kdc` entries in krb5.conf (`KRB5_CONFIG`, default /etc/krb5.conf), for auth `kerberos`, `negotiate` and `credssp`. UDP, and TCP for long messages. Used for every resource whose `connection` leaves `kdc` out.
+func GetKdc(ctx *pulumi.Context) string {
+	return config.Get(ctx, "credssp:kdc")
+}
+
+// The account's password. Always stored as a secret. Required, except with `auth` `"kerberos"` or `"negotiate"`: without it the Kerberos ticket comes from the credential cache `kinit` filled (`KRB5CCNAME`) where Pulumi runs. Used for every resource whose `connection` leaves `password` out.
 func GetPassword(ctx *pulumi.Context) string {
 	return config.Get(ctx, "credssp:password")
 }
 
-// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. Used for every resource whose `connection` leaves `user` out.
+// Kerberos realm of `user`, e.g. `CORP.EXAMPLE.COM` (upper case, like the AD domain), for auth `kerberos`, `negotiate` and `credssp` (ignored by the others). Default: from `user@REALM`, else krb5.conf's `[domain_realm]` for the host, else its `default_realm`. Used for every resource whose `connection` leaves `realm` out.
+func GetRealm(ctx *pulumi.Context) string {
+	return config.Get(ctx, "credssp:realm")
+}
+
+// An account that is a local Administrator on the host: `"CORP\\admin"`, `"admin@corp.example.com"` or `"admin"`. For Kerberos, the user principal: `"admin"` (in the realm) or `"admin@CORP.EXAMPLE.COM"`. Used for every resource whose `connection` leaves `user` out.
 func GetUser(ctx *pulumi.Context) string {
 	return config.Get(ctx, "credssp:user")
 }
