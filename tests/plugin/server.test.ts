@@ -82,7 +82,7 @@ describe("the plugin's gRPC service", () => {
     const failures = bad.getFailuresList().map((f: any) => [f.getProperty(), f.getReason()]);
     expect(failures).toEqual(
       expect.arrayContaining([
-        ["usr", "credssp:usr: unknown setting; the settings are credssp:user, credssp:password, credssp:auth, credssp:https, credssp:caCert, credssp:insecureSkipVerify"],
+        ["usr", "credssp:usr: unknown setting; the settings are credssp:user, credssp:password, credssp:auth, credssp:https, credssp:caCert, credssp:insecureSkipVerify, credssp:realm, credssp:kdc"],
         ["auth", expect.stringMatching(/^credssp:auth: /)],
         ["https", expect.stringMatching(/^credssp:https: /)],
       ]),

@@ -107,15 +107,22 @@ export const connectionSchema = z
       .describe("Per-request timeout, in seconds."),
   })
   .strict()
+  .superRefine(
+    (c, ctx) => {
+      // Reported beside the other fields' problems (a missing user too), so it runs on the raw object.
+      const raw = c as { auth?: unknown; password?: unknown };
+      const auth = raw.auth ?? "ntlm";
+      if (raw.password === undefined && (auth === "ntlm" || auth === "basic" || auth === "credssp")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["password"],
+          message: `password is required for auth "${auth}" (only "kerberos" and "negotiate" can use a kinit credential cache instead)`,
+        });
+      }
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  )
   .superRefine((c, ctx) => {
-    const kerberos = c.auth === "kerberos" || c.auth === "negotiate";
-    if (c.password === undefined && !kerberos) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["password"],
-        message: `password is required for auth "${c.auth ?? "ntlm"}" (only "kerberos" and "negotiate" can use a kinit credential cache instead)`,
-      });
-    }
     if (c.auth === "kerberos" && isIpAddress(c.host) && c.kerberosHostname === undefined) {
       ctx.addIssue({
         code: "custom",
