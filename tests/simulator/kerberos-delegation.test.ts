@@ -51,7 +51,7 @@ describeKdc("Kerberos in the delegation decision", () => {
     await realm?.stop();
   });
 
-  async function invoke(from: SimHost, target: string): Promise<string> {
+  async function invoke(from: SimHost, target: string): Promise<{ stdout: string; stderr: string }> {
     const c = new WinRMClient({ host: "127.0.0.1", port: Number(new URL(from.httpUrl!).port), auth: "ntlm", username: ADMIN.name, password: ADMIN.password, timeoutMs: 90_000 });
     try {
       const r = await c.runCommand("powershell.exe", [
@@ -61,7 +61,7 @@ describeKdc("Kerberos in the delegation decision", () => {
         `$c = [pscredential]::new('admin', (ConvertTo-SecureString '${ADMIN.password}' -AsPlainText -Force)); ` +
           `Invoke-Command -ComputerName ${target} -Authentication CredSSP -Credential $c -ScriptBlock { hostname }`,
       ]);
-      return unwrap(r.stderr);
+      return { stdout: r.stdout, stderr: unwrap(r.stderr) };
     } finally {
       await c.close();
     }
@@ -69,18 +69,36 @@ describeKdc("Kerberos in the delegation decision", () => {
 
   it("by FQDN from a realm member: Kerberos-authenticated, so AllowFreshCredentials decides (TrustedHosts is not consulted)", async () => {
     expect(ws01.state.getConfig("Client/TrustedHosts")).toBe("");
-    const text = await invoke(ws01, "srv01.corp.test");
+    const text = (await invoke(ws01, "srv01.corp.test")).stderr;
     expect(text).toContain("A computer policy does not allow the delegation of the user credentials to the target computer. Use gpedit.msc");
     expect(text).toContain("Allow Delegating Fresh Credentials.");
     expect(text).toContain(`FullyQualifiedErrorId : ${ALLOW_FRESH},PSSessionStateBroken`);
   });
 
+  it("by FQDN with WSMAN/<fqdn> in AllowFreshCredentials: delegated without any TrustedHosts entry, and the hop runs", async () => {
+    const srv01 = hosts[1];
+    srv01.state.setConfig("Service/Auth/CredSSP", "true");
+    const fresh = `${CREDENTIALS_DELEGATION}\\AllowFreshCredentials`;
+    ws01.state.registry.set("HKLM", CREDENTIALS_DELEGATION, "AllowFreshCredentials", "REG_DWORD", 1);
+    ws01.state.registry.set("HKLM", fresh, "1", "REG_SZ", "WSMAN/srv01.corp.test");
+    try {
+      expect(ws01.state.getConfig("Client/TrustedHosts")).toBe("");
+      const r = await invoke(ws01, "srv01.corp.test");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("srv01\r\n");
+    } finally {
+      ws01.state.registry.deleteValue("HKLM", CREDENTIALS_DELEGATION, "AllowFreshCredentials");
+      ws01.state.registry.deleteKey("HKLM", fresh);
+      srv01.state.setConfig("Service/Auth/CredSSP", "false");
+    }
+  });
+
   it("by the NetBIOS name (no principal for it): NTLM-only, so TrustedHosts first, then the NTLM-only list", async () => {
-    expect(await invoke(ws01, "srv01")).toContain("FullyQualifiedErrorId : ServerNotTrusted,PSSessionStateBroken");
+    expect((await invoke(ws01, "srv01")).stderr).toContain("FullyQualifiedErrorId : ServerNotTrusted,PSSessionStateBroken");
     ws01.state.setConfig("Client/TrustedHosts", "srv01");
     try {
       // The NTLM-only list names WSMAN/*.corp.test, not WSMAN/srv01.
-      const text = await invoke(ws01, "srv01");
+      const text = (await invoke(ws01, "srv01")).stderr;
       expect(text).toContain("because the computer is not trusted");
       expect(text).toContain(`FullyQualifiedErrorId : ${ALLOW_FRESH_NTLM_ONLY},PSSessionStateBroken`);
     } finally {
@@ -89,6 +107,6 @@ describeKdc("Kerberos in the delegation decision", () => {
   });
 
   it("from a workgroup client, even by FQDN: NTLM-only", async () => {
-    expect(await invoke(ws02, "srv01.corp.test")).toContain("FullyQualifiedErrorId : ServerNotTrusted,PSSessionStateBroken");
+    expect((await invoke(ws02, "srv01.corp.test")).stderr).toContain("FullyQualifiedErrorId : ServerNotTrusted,PSSessionStateBroken");
   });
 });
