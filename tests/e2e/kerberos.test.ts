@@ -9,9 +9,10 @@ import * as path from "node:path";
 import { doubleHop, settingsFromConfig } from "../../examples/double-hop/program";
 import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
 import { EngineStack, openStack } from "../../scripts/engine";
-import { FleetHost, liveSnapshot, startFleetHost, stopFleet } from "../../testkit/fleet";
+import { FleetHost, liveSnapshot, startFleetHost } from "../../testkit/fleet";
 import { mitKdcUnavailableReason, MitRealm, startMitRealm } from "../../testkit/mit-kdc";
 import { oob } from "../../testkit/out-of-band";
+import { tearDown } from "./support/teardown";
 
 const unavailable = mitKdcUnavailableReason();
 const describeKdc = unavailable ? describe.skip : describe;
@@ -34,12 +35,8 @@ describeKdc("the resources over Kerberos, through the real engine", () => {
   });
   afterAll(async () => realm?.stop());
   afterEach(async () => {
-    if (engine) {
-      await engine.stack.destroy().catch(() => undefined);
-      await engine.dispose();
-    }
+    await tearDown(engine, hosts);
     engine = undefined;
-    await stopFleet(hosts);
     hosts = [];
   });
 
