@@ -71,6 +71,7 @@ describeKdc("the resources over Kerberos, through the real engine", () => {
     expect(await oob(srv01).config("service/auth", "CredSSP")).toBe("true");
     expect(await ws.config("client/auth", "CredSSP")).toBe("true");
     expect(await ws.config("client", "TrustedHosts")).toBe(SRV01);
+    expect(await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`)).toEqual({ "1": `WSMAN/${SRV01}` });
     expect(await ws.entries(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`)).toEqual({ "1": `WSMAN/${SRV01}` });
     const log = realm.log().slice(mark);
     expect(log).toMatch(/AS_REQ .* ISSUE: .* admin@CORP\.TEST for krbtgt\/CORP\.TEST@CORP\.TEST/);
