@@ -10,6 +10,7 @@ import {
   TransportError,
   WinRMError,
   WSManFaultError,
+  EndpointError,
   CredSspError,
   CredSspServerKeyError,
   CredSspStatusError,
@@ -382,8 +383,19 @@ describe("error classes", () => {
     expect(owner.size).toBe(35);
   });
 
+  test("errors tied to an endpoint carry its host, port and scheme and name it in the message", () => {
+    const tied = cases.map(({ make }) => make()).filter((e): e is EndpointError => e instanceof EndpointError);
+    expect([...new Set(tied.map((e) => e.name))].sort()).toEqual(
+      ["AuthenticationError", "CredSspServerKeyError", "CredSspStatusError", "TimeoutError", "TransportError"].sort(),
+    );
+    for (const e of tied) {
+      expect(typeof e.host).toBe("string");
+      expect(e.message).toContain(`${e.scheme}://${e.host}:${e.port}`);
+    }
+  });
+
   test("the table has a row for every error class the layers export", () => {
-    const bases = new Set<unknown>([WinRMError, NtlmError, KerberosError, KerberosRejection, WindowsError, ResourceError, PluginError]);
+    const bases = new Set<unknown>([WinRMError, EndpointError, NtlmError, KerberosError, KerberosRejection, WindowsError, ResourceError, PluginError]);
     const exported = [winrmModule, ntlmModule, kerberosModule, windowsModule, resourceErrorsModule, pluginErrorsModule]
       .flatMap((m) => Object.values(m))
       .filter((v): v is new (...args: never[]) => Error => typeof v === "function" && v.prototype instanceof Error && !bases.has(v))

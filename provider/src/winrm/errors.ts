@@ -12,6 +12,27 @@ export abstract class WinRMError extends Error {
   override readonly name: string = "WinRMError";
 }
 
+/** The endpoint a failure happened on. */
+export interface Endpoint {
+  host: string;
+  port: number;
+  scheme: Scheme;
+}
+
+/** The base of failures tied to one endpoint: they carry its host, port and scheme. */
+export abstract class EndpointError extends WinRMError {
+  readonly host: string;
+  readonly port: number;
+  readonly scheme: Scheme;
+  /** `message` receives the endpoint as "scheme://host:port". */
+  constructor(at: Endpoint, message: (target: string) => string, options?: ErrorOptions) {
+    super(message(`${at.scheme}://${at.host}:${at.port}`), options);
+    this.host = at.host;
+    this.port = at.port;
+    this.scheme = at.scheme;
+  }
+}
+
 /** A SOAP fault returned by the WS-Management service (HTTP 500 with s:Fault on Windows). */
 export class WSManFaultError extends WinRMError {
   override readonly name = "WSManFaultError";
@@ -46,14 +67,11 @@ export type AuthFailureReason = "bad-credentials" | "scheme-not-offered";
  * exchange still ended in 401. "scheme-not-offered": the server's WWW-Authenticate
  * list does not contain the scheme we were configured for.
  */
-export class AuthenticationError extends WinRMError {
+export class AuthenticationError extends EndpointError {
   override readonly name = "AuthenticationError";
   readonly code = "WINRM_AUTH";
   readonly reason: AuthFailureReason;
   readonly offeredSchemes: string[];
-  readonly host: string;
-  readonly port: number;
-  readonly scheme: Scheme;
   readonly authScheme: string;
   /** The NTSTATUS the server gave (CredSSP's TSRequest errorCode), when it gave one. */
   readonly ntStatus?: number;
@@ -61,20 +79,18 @@ export class AuthenticationError extends WinRMError {
     reason: AuthFailureReason; offeredSchemes: string[]; host: string; port: number; scheme: Scheme; authScheme: string;
     username?: string; ntStatus?: number; statusText?: string; hint?: string;
   }) {
-    const target = `${fields.scheme}://${fields.host}:${fields.port}`;
     const offered = fields.offeredSchemes.length > 0 ? fields.offeredSchemes.join(", ") : "none";
     const who = fields.username ? ` for user "${fields.username}"` : "";
     const status = fields.statusText ? `; ${fields.statusText}` : "";
-    const message =
-      fields.reason === "bad-credentials"
-        ? `${target} rejected the ${fields.authScheme} credentials${who} (HTTP 401 after a complete ${fields.authScheme} exchange${status}); check user name, domain and password`
-        : `${target} does not offer ${fields.authScheme} authentication (offered: ${offered})`;
-    super(fields.hint ? `${message}. ${fields.hint}` : message);
+    super(fields, (target) => {
+      const message =
+        fields.reason === "bad-credentials"
+          ? `${target} rejected the ${fields.authScheme} credentials${who} (HTTP 401 after a complete ${fields.authScheme} exchange${status}); check user name, domain and password`
+          : `${target} does not offer ${fields.authScheme} authentication (offered: ${offered})`;
+      return fields.hint ? `${message}. ${fields.hint}` : message;
+    });
     this.reason = fields.reason;
     this.offeredSchemes = fields.offeredSchemes;
-    this.host = fields.host;
-    this.port = fields.port;
-    this.scheme = fields.scheme;
     this.authScheme = fields.authScheme;
     this.ntStatus = fields.ntStatus;
   }
@@ -83,13 +99,10 @@ export class AuthenticationError extends WinRMError {
 export type TransportErrorKind = "dns" | "refused" | "reset" | "tls" | "http";
 
 /** The connection could not be made or broke, or HTTP answered with a non-SOAP error. */
-export class TransportError extends WinRMError {
+export class TransportError extends EndpointError {
   override readonly name = "TransportError";
   readonly code = "WINRM_TRANSPORT";
   readonly kind: TransportErrorKind;
-  readonly host: string;
-  readonly port: number;
-  readonly scheme: Scheme;
   /** Subject of the certificate the server presented (TLS failures only). */
   readonly certSubject?: string;
   /** SHA-256 fingerprint (AA:BB:.. upper case) of the presented certificate (TLS failures only). */
@@ -100,22 +113,20 @@ export class TransportError extends WinRMError {
     kind: TransportErrorKind; host: string; port: number; scheme: Scheme; detail: string;
     certSubject?: string; certSha256?: string; httpStatus?: number; cause?: unknown;
   }) {
-    const target = `${fields.scheme}://${fields.host}:${fields.port}`;
-    const what: Record<TransportErrorKind, string> = {
-      dns: `cannot resolve host name of ${target}`,
-      refused: `connection refused by ${target} (is WinRM listening on port ${fields.port}?)`,
-      reset: `connection to ${target} was closed unexpectedly`,
-      tls: `TLS verification of ${target} failed`,
-      http: `unexpected HTTP response from ${target}`,
-    };
     const cert = fields.certSubject || fields.certSha256
       ? ` (certificate subject: ${fields.certSubject ?? "unknown"}; SHA-256 fingerprint: ${fields.certSha256 ?? "unknown"})`
       : "";
-    super(`${what[fields.kind]}: ${fields.detail}${cert}`, { cause: fields.cause });
+    super(fields, (target) => {
+      const what: Record<TransportErrorKind, string> = {
+        dns: `cannot resolve host name of ${target}`,
+        refused: `connection refused by ${target} (is WinRM listening on port ${fields.port}?)`,
+        reset: `connection to ${target} was closed unexpectedly`,
+        tls: `TLS verification of ${target} failed`,
+        http: `unexpected HTTP response from ${target}`,
+      };
+      return `${what[fields.kind]}: ${fields.detail}${cert}`;
+    }, { cause: fields.cause });
     this.kind = fields.kind;
-    this.host = fields.host;
-    this.port = fields.port;
-    this.scheme = fields.scheme;
     this.certSubject = fields.certSubject;
     this.certSha256 = fields.certSha256;
     this.httpStatus = fields.httpStatus;
@@ -125,12 +136,9 @@ export class TransportError extends WinRMError {
 export type TimeoutPhase = "connect" | "response" | "command";
 
 /** Connecting, waiting for a response, or a whole remote command took longer than configured. */
-export class TimeoutError extends WinRMError {
+export class TimeoutError extends EndpointError {
   override readonly name = "TimeoutError";
   readonly code = "WINRM_TIMEOUT";
-  readonly host: string;
-  readonly port: number;
-  readonly scheme: Scheme;
   readonly timeoutMs: number;
   readonly phase: TimeoutPhase;
   constructor(fields: { host: string; port: number; scheme: Scheme; timeoutMs: number; phase: TimeoutPhase }) {
@@ -139,10 +147,7 @@ export class TimeoutError extends WinRMError {
       response: "waiting for a response from",
       command: "waiting for a command to finish on (the shell was terminated)",
     }[fields.phase];
-    super(`timed out after ${fields.timeoutMs} ms ${what} ${fields.scheme}://${fields.host}:${fields.port}`);
-    this.host = fields.host;
-    this.port = fields.port;
-    this.scheme = fields.scheme;
+    super(fields, (target) => `timed out after ${fields.timeoutMs} ms ${what} ${target}`);
     this.timeoutMs = fields.timeoutMs;
     this.phase = fields.phase;
   }

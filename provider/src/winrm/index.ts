@@ -8,6 +8,7 @@ export type { WsmanObject, WsmanValue } from "./xml";
 export { escapeXml } from "./xml";
 export {
   WinRMError,
+  EndpointError,
   WSManFaultError,
   AuthenticationError,
   TransportError,
@@ -15,7 +16,7 @@ export {
   ProtocolError,
   ConfigurationError,
 } from "./errors";
-export type { Scheme, AuthFailureReason, TransportErrorKind, TimeoutPhase } from "./errors";
+export type { Endpoint, Scheme, AuthFailureReason, TransportErrorKind, TimeoutPhase } from "./errors";
 export { CredSspError, CredSspServerKeyError, CredSspStatusError } from "./credssp/errors";
 export { SpnegoError } from "./gss/errors";
 export {
