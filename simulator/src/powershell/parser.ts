@@ -232,8 +232,13 @@ export class Parser {
 
   /** An argument, with "a, b" comma lists folded into one array argument. */
   private argumentList(): Expr {
+    return this.commaList(() => this.argumentValue());
+  }
+
+  /** One `item`, or several separated by commas folded into an array (PowerShell's comma operator). */
+  private commaList(item: () => Expr): Expr {
     const start = this.i;
-    const first = this.argumentValue();
+    const first = item();
     const items = [first];
     for (;;) {
       const save = this.i;
@@ -244,7 +249,7 @@ export class Parser {
       }
       this.i++;
       this.skipAll();
-      items.push(this.argumentValue());
+      items.push(item());
     }
     return items.length === 1 ? first : { type: "array", items, extent: { start, end: this.i } };
   }
@@ -272,21 +277,7 @@ export class Parser {
 
   /** Expression mode: a primary, then optional ", more" making an array. */
   private expression(): Expr {
-    const start = this.i;
-    const first = this.primary(false);
-    const items = [first];
-    for (;;) {
-      const save = this.i;
-      this.skipInline();
-      if (this.peek() !== ",") {
-        this.i = save;
-        break;
-      }
-      this.i++;
-      this.skipAll();
-      items.push(this.primary(false));
-    }
-    return items.length === 1 ? first : { type: "array", items, extent: { start, end: this.i } };
+    return this.commaList(() => this.primary(false));
   }
 
   private primary(argumentMode: boolean): Expr {
