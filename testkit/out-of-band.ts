@@ -1,7 +1,7 @@
 // Out-of-band reads and changes on a simulated host, made the way an admin, a GPO
 // refresh or another tool would: over WinRM (WS-Transfer and StdRegProv), not
 // through this project's resources or the simulator's internals.
-import { HKLM, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
+import { HKLM, LEDGER_KEY, LEDGER_VALUE, STDREGPROV_URI, WSMAN_CONFIG_URI } from "../provider/src/windows";
 import { WinRMClient } from "../provider/src/winrm";
 import { asArray } from "./fleet";
 import type { FleetHost } from "./fleet";
@@ -25,6 +25,17 @@ async function call(c: WinRMClient, method: string, input: Record<string, string
   const rv = Number(out.ReturnValue);
   if (rv !== 0 && rv !== 2) throw new Error(`${method} ${JSON.stringify(input)} returned ${rv}`);
   return out;
+}
+
+/** The ledger's stored shape, as an outside reader sees it (resources/ledger.ts). */
+export interface OobLedger {
+  format: number;
+  subjects: Record<string, { before: unknown; adopted?: boolean; name?: string; owners: Record<string, unknown> }>;
+}
+
+/** The owners a ledger lists for one subject (none when the ledger or the subject is absent). */
+export function ownersOf(ledger: OobLedger | undefined, subject: string): string[] {
+  return Object.keys(ledger?.subjects[subject]?.owners ?? {});
 }
 
 export function oob(host: FleetHost) {
@@ -67,6 +78,12 @@ export function oob(host: FleetHost) {
     deleteValue: (key: string, name: string) =>
       using(host, async (c) => {
         await call(c, "DeleteValue", { sSubKeyName: key, sValueName: name });
+      }),
+    /** The ownership ledger as stored (parsed JSON), or undefined when the host has none. */
+    ledger: () =>
+      using(host, async (c) => {
+        const out = await call(c, "GetStringValue", { sSubKeyName: LEDGER_KEY, sValueName: LEDGER_VALUE });
+        return Number(out.ReturnValue) === 0 ? (JSON.parse(String(out.sValue)) as OobLedger) : undefined;
       }),
   };
 }

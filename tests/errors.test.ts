@@ -36,7 +36,7 @@ import {
   VerifyError,
   WindowsError,
 } from "../provider/src/windows";
-import { DoubleHopCheckFailed, PartialApplyError, ResourceError } from "../provider/src/resources/errors";
+import { DoubleHopCheckFailed, ImportNotSupportedError, LedgerError, PartialApplyError, ResourceError } from "../provider/src/resources/errors";
 import * as winrmModule from "../provider/src/winrm";
 import * as ntlmModule from "../provider/src/winrm/ntlm";
 import * as kerberosModule from "../provider/src/winrm/kerberos";
@@ -349,6 +349,21 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     code: "RESOURCE_DOUBLE_HOP_CHECK",
     message: "the double hop ws01 -> srv01 -> \\\\fs01\\share fails at server-credssp-disabled: [srv01] Connecting to remote server srv01 failed …\nfix: CredSSPServer on srv01",
   },
+  {
+    make: () => new LedgerError("HKLM\\SOFTWARE\\pulumi-credssp\\Ledger does not hold a pulumi-credssp ledger"),
+    base: ResourceError,
+    name: "LedgerError",
+    code: "RESOURCE_LEDGER",
+    message: "HKLM\\SOFTWARE\\pulumi-credssp\\Ledger does not hold a pulumi-credssp ledger",
+  },
+  {
+    make: () => new ImportNotSupportedError("TrustedHosts", "ws01-trusts"),
+    base: ResourceError,
+    name: "ImportNotSupportedError",
+    code: "RESOURCE_IMPORT_UNSUPPORTED",
+    message:
+      'TrustedHosts "ws01-trusts": the import option is not supported. pulumi-credssp\'s resources are Pulumi dynamic resources, which Pulumi cannot import (pulumi/pulumi#3550). Declare the resource without import: create adopts settings already on the host, records them as found, and leaves them in place on delete.',
+  },
 ];
 
 describe("error classes", () => {
@@ -380,7 +395,7 @@ describe("error classes", () => {
       expect(owner.get(err.code) ?? err.name).toBe(err.name);
       owner.set(err.code, err.name);
     }
-    expect(owner.size).toBe(35);
+    expect(owner.size).toBe(37);
   });
 
   test("errors tied to an endpoint carry its host, port and scheme and name it in the message", () => {

@@ -49,3 +49,25 @@ export class DoubleHopCheckFailed extends ResourceError {
     );
   }
 }
+
+/**
+ * The ownership ledger on a host (resources/ledger.ts) cannot be used: it does not
+ * parse, was written by a newer version, or kept changing under a commit.
+ */
+export class LedgerError extends ResourceError {
+  override readonly name = "LedgerError";
+  readonly code = "RESOURCE_LEDGER";
+}
+
+/** The `import` resource option was given: dynamic resources cannot be imported. */
+export class ImportNotSupportedError extends ResourceError {
+  override readonly name = "ImportNotSupportedError";
+  readonly code = "RESOURCE_IMPORT_UNSUPPORTED";
+  constructor(kind: string, resourceName: string) {
+    super(
+      `${kind} "${resourceName}": the import option is not supported. pulumi-credssp's resources are Pulumi dynamic resources, ` +
+        "which Pulumi cannot import (pulumi/pulumi#3550). Declare the resource without import: create adopts settings already on the " +
+        "host, records them as found, and leaves them in place on delete.",
+    );
+  }
+}

@@ -9,6 +9,8 @@ export {
   ENCRYPTION_ORACLE_VALUE,
   HKLM,
   hklmPath,
+  LEDGER_KEY,
+  LEDGER_VALUE,
   MACHINE_GUID_KEY,
   MACHINE_GUID_VALUE,
   STDREGPROV_URI,
@@ -77,6 +79,7 @@ export {
   setEncryptionOracle,
 } from "./oracle";
 export type { EncryptionOracleLevel } from "./oracle";
+export { getDwordValue, setDwordValue } from "./dword";
 export { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "./lock";
 export { formatCredSSPStatus, readHostState } from "./snapshot";
 export type { HostStateSnapshot, PolicySnapshot } from "./snapshot";

@@ -61,6 +61,13 @@ export const TRUSTED_HOSTS_POLICY_LIST_VALUE = "TrustedHostsList";
 export const MACHINE_GUID_KEY = "SOFTWARE\\Microsoft\\Cryptography";
 export const MACHINE_GUID_VALUE = "MachineGuid";
 
+/**
+ * This project's own key: the ownership ledger (resources/ledger.ts), one REG_SZ value
+ * holding JSON. Not a Windows setting; it exists only while a resource manages the host.
+ */
+export const LEDGER_KEY = "SOFTWARE\\pulumi-credssp";
+export const LEDGER_VALUE = "Ledger";
+
 /** Full path as a Windows admin would type it into regedit, for messages. */
 export function hklmPath(key: string, valueName?: string): string {
   return valueName === undefined ? `HKLM\\${key}` : `HKLM\\${key}\\${valueName}`;

@@ -1,0 +1,286 @@
+// The ownership ledger: on each managed host, one record of who declares what.
+//
+// Windows records no owner for a policy value or a WSMan flag, and each resource's
+// Pulumi state knows only itself, so two resources declaring the same thing (a
+// rename, a replacement, two stacks, two overlapping resources) could not know of
+// each other, and the first to go took the setting with it. The ledger lives on the
+// host, next to what it describes, so every resource that manages the host — from
+// any stack, any process — sees the same record:
+//
+//   HKLM\SOFTWARE\pulumi-credssp  Ledger (REG_SZ) = {"format":1,"subjects":{…}}
+//
+// One subject per thing we manage (subjects.ts): for each, the owners declaring it
+// (owner id → the value it declares) and what it held before the first of them came.
+// The last owner to leave restores that; nobody else removes anything.
+//
+// StdRegProv has no compare-and-set, so an operation reads the ledger once at its
+// start, works, and commits its own changes (a delta) once at its end: re-read,
+// merge, write, read back. A read-back that does not show the delta means another
+// process wrote over it; the delta is merged again and rewritten, a few times.
+// What remains is documented in the README: two writers whose re-read and write
+// interleave within one round trip can still lose the earlier write.
+import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
+import type { WsmanHostApi } from "../windows";
+import { deepEqual } from "./common";
+import { LedgerError } from "./errors";
+
+export type SubjectId = string;
+
+/** What a subject held before the first of its owners came, and how that was learnt. */
+export interface Before {
+  /** The value before the first owner; null = absent. */
+  before: unknown;
+  /**
+   * The first owner found it already as it declares it, so `before` is only what it
+   * saw (it may have been one of ours whose record was lost): nothing to restore.
+   */
+  adopted?: true;
+  /** A delegation list entry this project wrote: the registry value name it took. */
+  name?: string;
+  /** A delegation list's switch: the entry names the list held when its first owner came. */
+  names?: string[];
+}
+
+export interface SubjectRecord extends Before {
+  /** Owner id → the value it declares, in the order they declared it. */
+  owners: Record<string, unknown>;
+}
+
+export interface LedgerDoc {
+  format: 1;
+  subjects: Record<SubjectId, SubjectRecord>;
+}
+
+const FORMAT = 1;
+/** Attempts to land one commit when other writers keep overwriting it. */
+const MAX_ATTEMPTS = 5;
+/** Where the ledger is, for messages and for `HostOp.working`. */
+export const LEDGER_SETTING = hklmPath(LEDGER_KEY, LEDGER_VALUE);
+
+/** This operation's change to one subject, re-applied on top of whatever the host holds at commit. */
+interface Delta {
+  withdrawn: boolean;
+  value?: unknown;
+  /** The record's fields as this operation knows them (used when the host has none). */
+  fields: Before;
+  /** Replace an adopted record's `before` with `fields` (a healed claim that saw the real prior). */
+  override?: boolean;
+  /** Fields this operation changed on an existing record (e.g. the name of an entry it rewrote). */
+  patch?: Partial<Before>;
+}
+
+const beforeOf = (r: Before): Before => {
+  const b: Before = { before: r.before ?? null };
+  if (r.adopted) b.adopted = true;
+  if (r.name !== undefined) b.name = r.name;
+  if (r.names !== undefined) b.names = [...r.names];
+  return b;
+};
+
+const emptyDoc = (): LedgerDoc => ({ format: FORMAT, subjects: {} });
+
+/** Parses the stored text; refuses what it cannot read rather than start over (that would forget owners). */
+export function parseLedger(text: string | undefined): LedgerDoc {
+  if (text === undefined || text.trim() === "") return emptyDoc();
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new LedgerError(`${LEDGER_SETTING} is not valid JSON; restore it from a backup or delete the value (every resource then re-registers on its next update)`);
+  }
+  const d = doc as Partial<LedgerDoc>;
+  if (typeof d !== "object" || d === null || typeof d.format !== "number" || typeof d.subjects !== "object" || d.subjects === null) {
+    throw new LedgerError(`${LEDGER_SETTING} does not hold a pulumi-credssp ledger`);
+  }
+  if (d.format > FORMAT) throw new LedgerError(`${LEDGER_SETTING} was written by a newer pulumi-credssp (format ${d.format}); upgrade to manage this host`);
+  return { format: FORMAT, subjects: d.subjects as Record<SubjectId, SubjectRecord> };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One operation's view of a host's ledger: loaded once, changed in memory, committed once. */
+export class HostLedger {
+  private readonly deltas = new Map<SubjectId, Delta>();
+
+  private constructor(
+    private readonly reg: Registry,
+    /** This resource's owner id. */
+    readonly owner: string,
+    private doc: LedgerDoc,
+  ) {}
+
+  static async load(api: WsmanHostApi, owner: string): Promise<HostLedger> {
+    const reg = new Registry(api);
+    return new HostLedger(reg, owner, await readDoc(reg));
+  }
+
+  record(s: SubjectId): SubjectRecord | undefined {
+    return this.doc.subjects[s];
+  }
+
+  /** True when this owner declares `s`. */
+  declares(s: SubjectId): boolean {
+    return Object.prototype.hasOwnProperty.call(this.doc.subjects[s]?.owners ?? {}, this.owner);
+  }
+
+  /** The values other owners declare for `s`, oldest declaration first. */
+  others(s: SubjectId): unknown[] {
+    const owners = this.doc.subjects[s]?.owners ?? {};
+    return Object.entries(owners)
+      .filter(([o]) => o !== this.owner)
+      .map(([, v]) => v);
+  }
+
+  /** The subjects this owner declares. */
+  mine(): SubjectId[] {
+    return Object.keys(this.doc.subjects).filter((s) => this.declares(s));
+  }
+
+  /** Every owner id in the ledger (for messages and tests). */
+  owners(): string[] {
+    const all = new Set<string>();
+    for (const r of Object.values(this.doc.subjects)) for (const o of Object.keys(r.owners)) all.add(o);
+    return [...all];
+  }
+
+  /**
+   * Registers this owner as declaring `value` for `s`. When no owner has a record
+   * of `s`, `first` becomes it: what was there before the first of us. `heal` marks
+   * a claim carried over from this resource's own state (a lost commit, or state
+   * from before the ledger): its observed prior beats a later owner's adoption.
+   */
+  declare(s: SubjectId, value: unknown, first: Before, opts: { heal?: boolean } = {}): SubjectRecord {
+    let rec = this.doc.subjects[s];
+    const delta: Delta = this.deltas.get(s) ?? { withdrawn: false, fields: beforeOf(first) };
+    if (rec === undefined) {
+      rec = { ...beforeOf(first), owners: {} };
+      this.doc.subjects[s] = rec;
+    } else if (opts.heal && rec.adopted && !first.adopted) {
+      Object.assign(rec, beforeOf(first));
+      delete rec.adopted;
+      delta.override = true;
+    }
+    delete rec.owners[this.owner]; // a (re)declaration goes last: the newest declaration wins conflicts
+    rec.owners[this.owner] = value;
+    delta.withdrawn = false;
+    delta.value = value;
+    delta.fields = beforeOf(rec);
+    this.deltas.set(s, delta);
+    return rec;
+  }
+
+  /** Changes fields of `s`'s record (e.g. the value name an entry took when this owner wrote it). */
+  patch(s: SubjectId, fields: Partial<Before>): void {
+    const rec = this.doc.subjects[s];
+    if (rec === undefined) return;
+    Object.assign(rec, fields);
+    const delta = this.deltas.get(s) ?? { withdrawn: !this.declares(s), fields: beforeOf(rec) };
+    delta.patch = { ...delta.patch, ...fields };
+    delta.fields = beforeOf(rec);
+    this.deltas.set(s, delta);
+  }
+
+  /**
+   * Deregisters this owner from `s`. Returns what it declared, what the remaining
+   * owners declare, and the record (kept for the restore when it was the last).
+   */
+  withdraw(s: SubjectId): { mine: unknown; remaining: unknown[]; record: SubjectRecord | undefined } {
+    const rec = this.doc.subjects[s];
+    if (rec === undefined || !this.declares(s)) return { mine: undefined, remaining: this.others(s), record: rec };
+    const mine = rec.owners[this.owner];
+    delete rec.owners[this.owner];
+    const remaining = Object.values(rec.owners);
+    if (remaining.length === 0) delete this.doc.subjects[s];
+    const prior = this.deltas.get(s);
+    this.deltas.set(s, { withdrawn: true, fields: beforeOf(rec), override: prior?.override, patch: prior?.patch });
+    return { mine, remaining, record: rec };
+  }
+
+  /** True when this operation has something to write. */
+  get dirty(): boolean {
+    return this.deltas.size > 0;
+  }
+
+  /**
+   * Writes this operation's changes: re-read, merge them in, write, read back. When
+   * the read-back lacks them (another process wrote in between), merge into what it
+   * shows and write again. Nothing to do → no request at all.
+   */
+  async commit(): Promise<void> {
+    if (this.deltas.size === 0) return;
+    let current = await readDoc(this.reg);
+    for (let attempt = 1; ; attempt++) {
+      if (this.satisfiedBy(current)) break;
+      if (attempt > MAX_ATTEMPTS) {
+        throw new LedgerError(`${LEDGER_SETTING} kept changing under this operation (${MAX_ATTEMPTS} attempts); another process is writing it — retry`);
+      }
+      if (attempt > 1) await sleep(20 + Math.floor(Math.random() * 80 * attempt));
+      await writeDoc(this.reg, this.mergeInto(current), Object.keys(current.subjects).length === 0);
+      current = await readDoc(this.reg);
+    }
+    this.doc = current;
+    this.deltas.clear();
+  }
+
+  /** `doc` with this operation's deltas applied (a copy). */
+  mergeInto(doc: LedgerDoc): LedgerDoc {
+    const out: LedgerDoc = JSON.parse(JSON.stringify(doc)) as LedgerDoc;
+    for (const [s, d] of this.deltas) {
+      let rec = out.subjects[s];
+      if (rec === undefined) {
+        if (d.withdrawn) continue;
+        rec = { ...beforeOf(d.fields), owners: {} };
+      } else {
+        if (d.override && rec.adopted) {
+          Object.assign(rec, beforeOf(d.fields));
+          if (!d.fields.adopted) delete rec.adopted;
+        }
+        if (d.patch) Object.assign(rec, d.patch);
+      }
+      delete rec.owners[this.owner];
+      if (!d.withdrawn) rec.owners[this.owner] = d.value;
+      if (Object.keys(rec.owners).length === 0) delete out.subjects[s];
+      else out.subjects[s] = rec;
+    }
+    return out;
+  }
+
+  /** True when `doc` already shows every delta of this operation. */
+  private satisfiedBy(doc: LedgerDoc): boolean {
+    for (const [s, d] of this.deltas) {
+      const rec = doc.subjects[s];
+      const has = rec !== undefined && Object.prototype.hasOwnProperty.call(rec.owners, this.owner);
+      if (d.withdrawn ? has : !has || !deepEqual(rec.owners[this.owner], d.value)) return false;
+      if (rec === undefined) continue;
+      if (d.override && rec.adopted) return false;
+      if (d.patch && Object.entries(d.patch).some(([k, v]) => !deepEqual((rec as unknown as Record<string, unknown>)[k], v))) return false;
+    }
+    return true;
+  }
+}
+
+async function readDoc(reg: Registry): Promise<LedgerDoc> {
+  return parseLedger(await reg.getString(LEDGER_KEY, LEDGER_VALUE));
+}
+
+/**
+ * Stores `doc`; an empty ledger takes its value and its key with it (the host is as
+ * we found it). `fresh`: the host had no ledger, so its key is probably missing too.
+ */
+async function writeDoc(reg: Registry, doc: LedgerDoc, fresh: boolean): Promise<void> {
+  if (Object.keys(doc.subjects).length === 0) {
+    // Our own key, holding only the ledger: deleting it takes the value along (one request).
+    await reg.deleteKey(LEDGER_KEY).catch(() => reg.deleteValue(LEDGER_KEY, LEDGER_VALUE));
+    return;
+  }
+  const text = JSON.stringify(doc);
+  if (fresh) await reg.createKey(LEDGER_KEY);
+  try {
+    await reg.setString(LEDGER_KEY, LEDGER_VALUE, text);
+  } catch (err) {
+    const e = err as { code?: unknown; win32Code?: unknown };
+    if (e.code !== "WINDOWS_REGISTRY" || e.win32Code !== 2) throw err;
+    await reg.createKey(LEDGER_KEY); // the first owner on this host (or the last one just left)
+    await reg.setString(LEDGER_KEY, LEDGER_VALUE, text);
+  }
+}

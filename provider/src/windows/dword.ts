@@ -1,0 +1,32 @@
+// One REG_DWORD, read or written and verified on its own: for putting back a value
+// we changed (a list switch, ConcatenateDefaults_*, AllowEncryptionOracle) without
+// re-reading the values around it.
+
+import { VerifyError } from "./errors";
+import { Registry } from "./registry";
+import type { WsmanHostApi } from "./host-api";
+import { hklmPath } from "./uris";
+
+/** The DWORD, or undefined when it (or its key) is absent. */
+export async function getDwordValue(api: WsmanHostApi, key: string, name: string): Promise<number | undefined> {
+  return new Registry(api).getDword(key, name);
+}
+
+/** Sets the DWORD (creating its key when missing), or deletes it with null; then reads it back. */
+export async function setDwordValue(api: WsmanHostApi, key: string, name: string, value: number | null): Promise<void> {
+  const reg = new Registry(api);
+  if (value === null) {
+    await reg.deleteValue(key, name);
+  } else {
+    try {
+      await reg.setDword(key, name, value);
+    } catch (err) {
+      const e = err as { code?: unknown; win32Code?: unknown };
+      if (e.code !== "WINDOWS_REGISTRY" || e.win32Code !== 2) throw err;
+      await reg.createKey(key);
+      await reg.setDword(key, name, value);
+    }
+  }
+  const after = await reg.getDword(key, name);
+  if (after !== (value ?? undefined)) throw new VerifyError(hklmPath(key, name), value, after);
+}
