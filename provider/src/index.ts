@@ -4,6 +4,7 @@ import { credSSPServerProvider } from "./resources/credssp-server";
 import { delegationPolicyProvider } from "./resources/delegation-policy";
 import { trustedHostsProvider } from "./resources/trusted-hosts";
 import { doubleHopCheckProvider } from "./resources/double-hop-check";
+import { quietErrors } from "./resources/dynamic";
 
 export { CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts, DoubleHopCheck } from "./resources";
 export type {
@@ -42,12 +43,14 @@ export type {
 /**
  * The provider implementations, by resource kind. The provider object serialised
  * into Pulumi state only `require`s this package and calls in here (see
- * resources/dynamic.ts), so no code or credentials are captured in state.
+ * resources/dynamic.ts), so no code or credentials are captured in state. Their
+ * errors reach the engine once, without the dynamic-provider host's extra stack
+ * line (quietErrors).
  */
 export const providers = {
-  CredSSPServer: credSSPServerProvider,
-  CredSSPClient: credSSPClientProvider,
-  DelegationPolicy: delegationPolicyProvider,
-  TrustedHosts: trustedHostsProvider,
-  DoubleHopCheck: doubleHopCheckProvider,
+  CredSSPServer: quietErrors(credSSPServerProvider),
+  CredSSPClient: quietErrors(credSSPClientProvider),
+  DelegationPolicy: quietErrors(delegationPolicyProvider),
+  TrustedHosts: quietErrors(trustedHostsProvider),
+  DoubleHopCheck: quietErrors(doubleHopCheckProvider),
 } as const;

@@ -1,21 +1,32 @@
 // The providers' create/read/update/delete called directly (no engine) against a
-// simulated host: ownership, restore and drift rules in detail. The engine-level
-// behaviour is in tests/e2e/resources.test.ts.
+// simulated host: ownership, restore and drift rules in detail. Host state is read
+// out of band (testkit), never from the providers' outputs. The engine-level
+// behaviour is in tests/e2e/.
 import { credSSPClientProvider, credSSPServerProvider, delegationPolicyProvider, trustedHostsProvider } from "../../provider/src/resources";
 import { FleetHost, liveSnapshot, startFleetHost } from "../../testkit/fleet";
-import { oob } from "../../testkit/out-of-band";
-import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
+import { oob, ownersOf } from "../../testkit/out-of-band";
+import { CREDENTIALS_DELEGATION_KEY, ENCRYPTION_ORACLE_KEY } from "../../provider/src/windows";
 
 jest.setTimeout(60_000);
 
 const FRESH = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`;
+const FRESH_SRV01 = "entry:AllowFreshCredentials/wsman/srv01.corp.test";
 
-async function checked<T>(provider: { check(o: unknown, n: Record<string, unknown>): Promise<{ inputs?: unknown; failures?: unknown[] }> }, news: Record<string, unknown>): Promise<T> {
-  const r = await provider.check({}, news);
+type Provider = { check(o: unknown, n: Record<string, unknown>): Promise<{ inputs?: unknown; failures?: unknown[] }> };
+
+async function checked<T>(provider: Provider, news: Record<string, unknown>, owner?: string): Promise<T> {
+  const r = await provider.check({}, owner ? { ...news, __owner: owner } : news);
   expect(r.failures ?? []).toEqual([]);
   const { __provider, ...inputs } = r.inputs as Record<string, unknown>;
   void __provider;
   return inputs as T;
+}
+
+async function failure(p: Promise<unknown>): Promise<{ id?: string; properties?: any; message: string } | undefined> {
+  return p.then(
+    () => undefined,
+    (e: { id?: string; properties?: any; message: string }) => e,
+  );
 }
 
 describe("providers against a simulated host", () => {
@@ -27,14 +38,16 @@ describe("providers against a simulated host", () => {
     await host.sim.stop();
   });
 
-  it("CredSSPServer adopts an already-enabled flag and leaves it on delete", async () => {
+  it("CredSSPServer adopts an already-enabled flag (recorded as found) and leaves it on delete", async () => {
     await oob(host).setConfig("service/auth", "CredSSP", "true");
-    const inputs = await checked<any>(credSSPServerProvider, { connection: host.connection });
-    const created = await credSSPServerProvider.create(inputs);
+    const before = await liveSnapshot(host);
+    const created = await credSSPServerProvider.create(await checked<any>(credSSPServerProvider, { connection: host.connection }, "urn:srv"));
     expect(created.outs.lastApplied).toEqual([]);
-    expect(created.outs.owned).toEqual({});
+    expect(created.outs.__owned.owner).toMatch(/^urn:srv#[0-9a-f]{8}$/);
+    const ledger = await oob(host).ledger();
+    expect(ledger?.subjects["wsman:Service/Auth/CredSSP"]).toEqual({ before: true, adopted: true, owners: { [created.outs.__owned.owner]: true } });
     await credSSPServerProvider.delete(created.id, created.outs);
-    expect(await oob(host).config("service/auth", "CredSSP")).toBe("true");
+    expect(await liveSnapshot(host)).toEqual(before);
   });
 
   it("CredSSPServer reports drift through read and restores false on delete", async () => {
@@ -43,10 +56,11 @@ describe("providers against a simulated host", () => {
     expect(created.outs.lastApplied).toEqual(["Service/Auth/CredSSP: false -> true"]);
     await oob(host).setConfig("service/auth", "CredSSP", "false");
     const read = await credSSPServerProvider.read(created.id, created.outs);
-    expect(read.inputs).toMatchObject({ enabled: false });
+    expect(read.inputs).toMatchObject({ enabled: false }); // still in the ledger: drift, not gone
     expect((await credSSPServerProvider.diff(created.id, read.props as any, inputs)).changes).toBe(true);
     await credSSPServerProvider.delete(created.id, created.outs);
     expect(await oob(host).config("service/auth", "CredSSP")).toBe("false");
+    expect(await oob(host).ledger()).toBeUndefined();
   });
 
   it("over connection.auth \"credssp\": a sentence naming Service/Auth/CredSSP while the host refuses it, then it works", async () => {
@@ -63,31 +77,27 @@ describe("providers against a simulated host", () => {
     expect(await oob(host).config("client/auth", "CredSSP")).toBe("false");
   });
 
-  it("two owners of AllowFreshCredentials: each removes only its own, switches restored when the list empties", async () => {
+  it.each([
+    ["the client first", "client"],
+    ["the policy first", "policy"],
+  ])("two resources declaring wsman/srv01: deleting %s leaves the entry, switches and key to the other; the last restores exactly", async (_label, firstGone) => {
     const before = await liveSnapshot(host);
     const client = await credSSPClientProvider.create(await checked<any>(credSSPClientProvider, { connection: host.connection, delegateComputers: ["srv01.corp.test"] }));
     const policy = await delegationPolicyProvider.create(
       await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/srv01.corp.test", "WSMAN/app01.corp.test"] }),
     );
-    // srv01's SPN was already there (case-insensitive): adopted, not duplicated.
+    // srv01's SPN was already there (case-insensitive): one entry, two owners.
     expect(Object.values(await oob(host).entries(FRESH))).toEqual(["wsman/srv01.corp.test", "WSMAN/app01.corp.test"]);
-    await delegationPolicyProvider.delete(policy.id, policy.outs);
-    expect(Object.values(await oob(host).entries(FRESH))).toEqual(["wsman/srv01.corp.test"]);
-    await credSSPClientProvider.delete(client.id, client.outs);
-    expect(await liveSnapshot(host)).toEqual(before);
-  });
+    expect(ownersOf(await oob(host).ledger(), FRESH_SRV01)).toEqual([client.outs.__owned.owner, policy.outs.__owned.owner]);
 
-  it("two owners, the one that turned the list on destroyed first: the switches stay for the other, then everything goes", async () => {
-    const before = await liveSnapshot(host);
-    const client = await credSSPClientProvider.create(await checked<any>(credSSPClientProvider, { connection: host.connection, delegateComputers: ["srv01.corp.test"] }));
-    const policy = await delegationPolicyProvider.create(
-      await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/app01.corp.test"] }),
-    );
-    await credSSPClientProvider.delete(client.id, client.outs);
-    // The policy's entry was added after the client's create: its switches stay on.
+    const [gone, stays] = firstGone === "client" ? [client, policy] : [policy, client];
+    const provider = (r: typeof gone) => (r === client ? credSSPClientProvider : delegationPolicyProvider);
+    await provider(gone).delete(gone.id, gone.outs as any);
+    expect(Object.values(await oob(host).entries(FRESH))).toContain("wsman/srv01.corp.test");
     expect(await oob(host).dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBe(1);
-    expect(Object.values(await oob(host).entries(FRESH))).toEqual(["WSMAN/app01.corp.test"]);
-    await delegationPolicyProvider.delete(policy.id, policy.outs);
+    expect(await oob(host).dword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")).toBe(1);
+    expect(ownersOf(await oob(host).ledger(), FRESH_SRV01)).toEqual([stays.outs.__owned.owner]);
+    await provider(stays).delete(stays.id, stays.outs as any);
     expect(await liveSnapshot(host)).toEqual(before);
   });
 
@@ -99,19 +109,25 @@ describe("providers against a simulated host", () => {
       await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/new.corp.test"] }),
     );
     expect(await oob(host).entries(FRESH)).toEqual({ "1": "TERMSRV/*", "3": "wsman/old.corp.test", "4": "WSMAN/new.corp.test" });
+    expect((await oob(host).ledger())?.subjects["entry:AllowFreshCredentials/wsman/new.corp.test"]).toMatchObject({ before: null, name: "4" });
     await delegationPolicyProvider.delete(created.id, created.outs);
     expect(await liveSnapshot(host)).toEqual(before);
   });
 
-  it("exclusive: foreign entries are removed, then put back at their names on delete", async () => {
+  it("exclusive: foreign entries are removed and put back at their names; another resource's entry is not touched", async () => {
     await oob(host).setString(FRESH, "2", "TERMSRV/*");
     await oob(host).setDword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials", 1);
     const before = await liveSnapshot(host);
-    const created = await delegationPolicyProvider.create(
-      await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/only.corp.test"], exclusive: true }),
-    );
-    expect(Object.values(await oob(host).entries(FRESH))).toEqual(["WSMAN/only.corp.test"]);
+    const client = await credSSPClientProvider.create(await checked<any>(credSSPClientProvider, { connection: host.connection, delegateComputers: ["srv01.corp.test"] }));
+    const inputs = await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/only.corp.test"], exclusive: true });
+    const created = await delegationPolicyProvider.create(inputs);
+    expect(Object.values(await oob(host).entries(FRESH))).toEqual(["wsman/srv01.corp.test", "WSMAN/only.corp.test"]);
+    // Its view of the list leaves out the client's entry: no perpetual drift.
+    const read = await delegationPolicyProvider.read(created.id, created.outs);
+    expect(read.inputs?.allowFreshCredentials).toEqual(["WSMAN/only.corp.test"]);
     await delegationPolicyProvider.delete(created.id, created.outs);
+    expect(await oob(host).entries(FRESH)).toEqual({ "2": "TERMSRV/*", "3": "wsman/srv01.corp.test" });
+    await credSSPClientProvider.delete(client.id, client.outs);
     expect(await liveSnapshot(host)).toEqual(before);
   });
 
@@ -123,10 +139,28 @@ describe("providers against a simulated host", () => {
       encryptionOracle: "mitigated",
     });
     const created = await delegationPolicyProvider.create(inputs);
-    expect(await oob(host).dword("SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System\\CredSSP\\Parameters", "AllowEncryptionOracle")).toBe(1);
+    expect(await oob(host).dword(ENCRYPTION_ORACLE_KEY, "AllowEncryptionOracle")).toBe(1);
     const news = await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/b.corp.test"], encryptionOracle: "mitigated" });
     const updated = await delegationPolicyProvider.update(created.id, created.outs, news);
     expect(await oob(host).entries(FRESH)).toEqual({ "2": "WSMAN/b.corp.test" });
+    expect(updated.outs.lastApplied).toEqual(["AllowFreshCredentials: removed 1=WSMAN/a.corp.test"]);
+    await delegationPolicyProvider.delete(created.id, updated.outs as any);
+    expect(await liveSnapshot(host)).toEqual(before);
+  });
+
+  it("update: a list dropped from the program is released; another list of the same resource keeps the shared key", async () => {
+    const before = await liveSnapshot(host);
+    const both = await checked<any>(delegationPolicyProvider, {
+      connection: host.connection,
+      allowFreshCredentials: ["WSMAN/a.corp.test"],
+      allowFreshCredentialsWhenNTLMOnly: ["WSMAN/a.corp.test"],
+    });
+    const created = await delegationPolicyProvider.create(both);
+    const one = await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentialsWhenNTLMOnly: ["WSMAN/a.corp.test"] });
+    const updated = await delegationPolicyProvider.update(created.id, created.outs, one);
+    expect(await oob(host).dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBeUndefined();
+    expect(await oob(host).entries(FRESH)).toEqual({});
+    expect(await oob(host).dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentialsWhenNTLMOnly")).toBe(1);
     await delegationPolicyProvider.delete(created.id, updated.outs as any);
     expect(await liveSnapshot(host)).toEqual(before);
   });
@@ -142,6 +176,7 @@ describe("providers against a simulated host", () => {
     expect(await oob(host).config("client", "TrustedHosts")).toBe("srv01.corp.test");
     await trustedHostsProvider.delete(exclusive.id, exclusive.outs);
     expect(await oob(host).config("client", "TrustedHosts")).toBe("legacy01, LEGACY02");
+    expect(await oob(host).ledger()).toBeUndefined();
   });
 
   it("TrustedHosts switched to exclusive by an update still restores the string it first found", async () => {
@@ -155,26 +190,103 @@ describe("providers against a simulated host", () => {
     expect(await oob(host).config("client", "TrustedHosts")).toBe("legacy01");
   });
 
-  it("a dropped connection mid-create hands the engine the state reached so far", async () => {
+  it("TrustedHosts: two resources sharing an entry — the first deleted leaves it, the second takes it", async () => {
+    const a = await trustedHostsProvider.create(await checked<any>(trustedHostsProvider, { connection: host.connection, hosts: ["srv01.corp.test"] }));
+    const b = await trustedHostsProvider.create(await checked<any>(trustedHostsProvider, { connection: host.connection, hosts: ["SRV01.corp.test", "srv02.corp.test"] }));
+    expect(await oob(host).config("client", "TrustedHosts")).toBe("srv01.corp.test,srv02.corp.test");
+    await trustedHostsProvider.delete(a.id, a.outs);
+    expect(await oob(host).config("client", "TrustedHosts")).toBe("srv01.corp.test,srv02.corp.test");
+    await trustedHostsProvider.delete(b.id, b.outs);
+    expect(await oob(host).config("client", "TrustedHosts")).toBe("");
+  });
+
+  it("a dropped connection mid-create hands the engine the state reached so far, and the ledger matches it", async () => {
+    const before = await liveSnapshot(host);
     const inputs = await checked<any>(delegationPolicyProvider, {
       connection: host.connection,
       allowFreshCredentials: ["WSMAN/a.corp.test", "WSMAN/b.corp.test", "WSMAN/c.corp.test"],
     });
-    host.sim.faults.dropAfter = 12;
-    const err = (await delegationPolicyProvider.create(inputs).then(
-      () => undefined,
-      (e: unknown) => e,
-    )) as { id?: string; properties?: any; message: string } | undefined;
-    host.sim.faults.dropAfter = undefined;
+    let err: Awaited<ReturnType<typeof failure>>;
+    // Cut later and later until the cut lands after a write (earlier cuts change nothing).
+    for (let k = 10; k < 60 && err?.id === undefined; k += 2) {
+      host.sim.faults.dropAfter = k;
+      err = await failure(delegationPolicyProvider.create(inputs));
+      host.sim.faults.dropAfter = undefined;
+      if (err === undefined) throw new Error(`create succeeded with a cut after ${k} requests`);
+      expect(err.message).not.toContain(host.connection.password);
+    }
     expect(err?.id).toMatch(/\/DelegationPolicy\//);
-    const recorded = err!.properties.owned.lists.allowFreshCredentials.added.map((e: { spn: string }) => e.spn);
-    const live = Object.values(await oob(host).entries(FRESH));
-    expect(live).toEqual(recorded); // the record matches exactly what landed
-    expect(err!.message).not.toContain(host.connection.password);
+    const claimed = Object.keys(err!.properties.__owned.claims).filter((s) => s.startsWith("entry:"));
+    const live = Object.values(await oob(host).entries(FRESH)).map((spn) => `entry:AllowFreshCredentials/${spn.toLowerCase()}`);
+    for (const s of live) expect(claimed).toContain(s); // everything that landed is claimed…
+    const ledger = await oob(host).ledger();
+    for (const s of live) expect(ownersOf(ledger, s)).toEqual([err!.properties.__owned.owner]); // …and in the ledger
     // The engine retries with update(olds = recorded state): it converges and owns everything.
     const updated = await delegationPolicyProvider.update(err!.id!, err!.properties, inputs);
     expect(Object.values(await oob(host).entries(FRESH)).sort()).toEqual(["WSMAN/a.corp.test", "WSMAN/b.corp.test", "WSMAN/c.corp.test"]);
     await delegationPolicyProvider.delete(err!.id!, updated.outs as any);
-    expect(await oob(host).entries(FRESH)).toEqual({});
+    expect(await liveSnapshot(host)).toEqual(before);
+  });
+
+  it("a failed update that changed nothing is not recorded: a wrong password never reaches the state", async () => {
+    const inputs = await checked<any>(credSSPClientProvider, { connection: host.connection, delegateComputers: ["srv01.corp.test"] });
+    const created = await credSSPClientProvider.create(inputs);
+    const wrong = await checked<any>(credSSPClientProvider, { connection: { ...host.connection, password: "typo" }, delegateComputers: ["srv01.corp.test"] });
+    const err = await failure(credSSPClientProvider.update(created.id, created.outs, wrong));
+    expect(err?.message).toMatch(/rejected the credentials/);
+    expect(err?.id).toBeUndefined(); // a plain error: the engine keeps the old inputs and outputs
+    expect(err?.properties).toBeUndefined();
+    await credSSPClientProvider.delete(created.id, created.outs); // the old state still works
+    expect(await oob(host).ledger()).toBeUndefined();
+  });
+
+  it("read: a CredSSPClient whose flag and entry were removed out of band is drift while the ledger lists it, not gone", async () => {
+    const created = await credSSPClientProvider.create(await checked<any>(credSSPClientProvider, { connection: host.connection, delegateComputers: ["srv01.corp.test"] }));
+    await oob(host).setConfig("client/auth", "CredSSP", "false");
+    await oob(host).deleteValue(FRESH, "1");
+    const switchesLeft = await credSSPClientProvider.read(created.id, created.outs);
+    expect(switchesLeft.inputs).toMatchObject({ enabled: false, delegateComputers: [] });
+    await oob(host).deleteValue(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials");
+    await oob(host).deleteValue(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh");
+    const nothingLeft = await credSSPClientProvider.read(created.id, created.outs);
+    expect(nothingLeft.inputs).toMatchObject({ enabled: false, delegateComputers: [] }); // still listed in the ledger
+    await oob(host).deleteValue("SOFTWARE\\pulumi-credssp", "Ledger");
+    expect(await credSSPClientProvider.read(created.id, created.outs)).toEqual({}); // no trace at all: gone
+  });
+
+  it("state from before the ledger (an `owned` record) migrates: the co-owner's real prior wins, and delete restores exactly", async () => {
+    // What pulumi-credssp 0.1 stored for two resources sharing wsman/srv01, with the
+    // host as 0.1 left it (the policy came second and adopted the entry).
+    const before = await liveSnapshot(host);
+    const c = { ...host.connection, port: host.port, https: false, auth: "ntlm" };
+    await oob(host).setConfig("client/auth", "CredSSP", "true");
+    await oob(host).setString(FRESH, "1", "wsman/srv01.corp.test");
+    await oob(host).setDword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials", 1);
+    await oob(host).setDword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh", 1);
+    const keys = { [CREDENTIALS_DELEGATION_KEY]: { created: true, prior: [] }, [FRESH]: { created: true, prior: [] } };
+    const clientState = {
+      connection: c, delegateComputers: ["srv01.corp.test"], enabled: true, host: c.host, spns: ["wsman/srv01.corp.test"], lastApplied: [],
+      owned: {
+        credSSP: { previous: false },
+        list: { policy: "AllowFreshCredentials", added: [{ name: "1", spn: "wsman/srv01.corp.test" }], removed: [], priorNames: [], switches: { enabled: { previous: null }, concatenateDefaults: { previous: null } } },
+        keys,
+      },
+    };
+    const policyState = {
+      connection: c, allowFreshCredentials: ["WSMAN/srv01.corp.test"], concatenateDefaults: true, exclusive: false, host: c.host, lastApplied: [],
+      owned: { lists: { allowFreshCredentials: { policy: "AllowFreshCredentials", added: [], removed: [], priorNames: ["1"], switches: {} } }, keys: { [FRESH]: { created: false, prior: ["1"] } } },
+    };
+    expect((await delegationPolicyProvider.diff("p", policyState as any, {} as any)).changes).toBe(true); // migration asks for an update
+    // The policy migrates first (an update), then the client is deleted.
+    const policyInputs = await checked<any>(delegationPolicyProvider, { connection: host.connection, allowFreshCredentials: ["WSMAN/srv01.corp.test"] });
+    const migrated = await delegationPolicyProvider.update("ws01/DelegationPolicy/0d9e3c1a-0000", policyState as any, policyInputs);
+    expect(migrated.outs.__owned.owner).toMatch(/#0d9e3c1a$/);
+    expect(migrated.outs).not.toHaveProperty("owned");
+    await credSSPClientProvider.delete("ws01/CredSSPClient/7b1f2e4d-0000", clientState as any);
+    expect(Object.values(await oob(host).entries(FRESH))).toEqual(["wsman/srv01.corp.test"]); // the policy still declares it
+    expect(await oob(host).config("client/auth", "CredSSP")).toBe("false"); // only the client declared the flag
+    expect((await oob(host).ledger())?.subjects[FRESH_SRV01]).toMatchObject({ before: null, name: "1" }); // the client's real prior
+    await delegationPolicyProvider.delete("ws01/DelegationPolicy/0d9e3c1a-0000", migrated.outs as any);
+    expect(await liveSnapshot(host)).toEqual(before);
   });
 });

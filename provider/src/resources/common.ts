@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Connection } from "./connection";
+import { needsMigration } from "./legacy-state";
 
 /**
  * The outputs every resource has besides its inputs. Each resource's outputs schema
@@ -40,12 +41,19 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 /**
  * The diff every resource uses: any input that differs is a change; only a new
  * `connection.host` replaces (it is another machine). `olds` are the last outputs,
- * which `read` keeps equal to the live state, so drift shows up here too.
+ * which `read` keeps equal to the live state, so drift shows up here too. The
+ * internal `__owner`/`__owned` never count. State written before the ledger asks
+ * for one update, which registers the resource in its host's ledger.
  */
 export function diffInputs(olds: Record<string, any>, news: Record<string, any>, keys: readonly string[]): pulumi.dynamic.DiffResult {
   const changed = keys.filter((k) => !deepEqual(olds[k] ?? null, news[k] ?? null));
   const oldHost = String(olds.connection?.host ?? "").toLowerCase();
   const newHost = String(news.connection?.host ?? "").toLowerCase();
   const replaces = oldHost !== newHost ? ["connection"] : [];
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+  return { changes: changed.length > 0 || replaces.length > 0 || needsMigration(olds), replaces, deleteBeforeReplace: false };
+}
+
+/** The internal inputs `read` hands back with the live ones, so the stored inputs keep them. */
+export function internalInputs(props: Record<string, unknown>): Record<string, unknown> {
+  return props.__owner === undefined ? {} : { __owner: props.__owner };
 }

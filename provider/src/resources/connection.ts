@@ -5,7 +5,6 @@ import { z } from "zod";
 import { parseKdcAddress, WinRMClient } from "../winrm";
 import { hostIdentity, hostLockKey, withHostLock, wrapFault } from "../windows";
 import type { PowerShellHostApi, WsmanHostApi } from "../windows";
-import type { OwnedKeys } from "./key-ownership";
 import { checked, hostProblem, isIpAddress } from "./validation";
 
 /** The values of `connection.auth`; gen-schema.ts names this enum AuthScheme. */
@@ -181,8 +180,9 @@ export function openClient(c: Connection): WinRMClient {
 
 /**
  * One operation on one host, handed to the function `onHost` runs: the session and
- * what the operation records as it goes. Each write updates `changes`/`keys` before
- * the next one, so a failure part-way leaves an exact record (PartialApplyError).
+ * what the operation records as it goes. Each write updates `changes` (and the
+ * ownership record, ownership.ts) before the next one, so a failure part-way leaves
+ * an exact record (PartialApplyError).
  */
 export interface HostOp {
   /** The session, as the slice of WinRMClient the Windows layer uses. */
@@ -193,8 +193,6 @@ export interface HostOp {
   readonly host: string;
   /** One line per change made on the host (the resource's `lastApplied`). */
   readonly changes: string[];
-  /** The registry keys the resource touched (key-ownership.ts). */
-  readonly keys: OwnedKeys;
   /** Names the setting now being read or written, so that a failure names it. */
   working(setting: string): void;
 }
@@ -205,13 +203,13 @@ export interface HostOp {
  * Pulumi runs them in parallel). The lock is the Windows host's (its MachineGuid,
  * read first on the session), so the same host reached through another port or name
  * waits its turn. A failure becomes a WindowsError naming the host, the setting `fn`
- * was working on, and never the password. `record` is where the operation's changes
- * and touched keys go (the resource state's own objects).
+ * was working on, and never the password. `record.changes` is where the operation's
+ * changes go (the resource state's own `lastApplied`).
  */
 export async function onHost<T>(
   c: Connection,
   fn: (op: HostOp) => Promise<T>,
-  record: { changes?: string[]; keys?: OwnedKeys } = {},
+  record: { changes?: string[] } = {},
 ): Promise<T> {
   let setting = "WinRM connection";
   const client = openClient(c);
@@ -223,7 +221,6 @@ export async function onHost<T>(
         shell: client,
         host: c.host,
         changes: record.changes ?? [],
-        keys: record.keys ?? {},
         working: (now) => void (setting = now),
       }),
     );

@@ -1,19 +1,22 @@
 // CredSSPClient: the host offers CredSSP (WSMan Client/Auth/CredSSP = true) and may
 // delegate fresh credentials to `wsman/<computer>` for each delegate computer — what
 // Enable-WSManCredSSP -Role Client -DelegateComputer does, minus its duplicates and
-// its count+1 numbering. Delete removes only this resource's entries and restores
-// the client flag.
+// its count+1 numbering. Delete deregisters it from the host's ledger: what no other
+// resource declares goes back to what it was before the first one came.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { credSSPSettingName, getCredSSP, readPolicy } from "../windows";
-import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import { COMMON_OUTPUTS, diffInputs, internalInputs, newId } from "./common";
 import type { CredSSPClientArgs } from "./args";
 import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
-import { enableFlag, restoreFlag } from "./credssp-flag";
-import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
-import { OwnedKeys, releaseKeys } from "./key-ownership";
-import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
-import { checked, hostPatternProblem, ipDelegationWarning, isIpAddress, uniqueList } from "./validation";
+import { declareFlag } from "./credssp-flag";
+import { applyOrRecord, checkWith, providerShim, refuseImport, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
+import { ownedOf } from "./legacy-state";
+import { applyList, liveView } from "./list-ownership";
+import { newOwnerId, ownerLabel } from "./owner";
+import { ledgerLists, Owned, withOwnership } from "./ownership";
+import { release } from "./release";
+import { checked, computerAdvice, hostPatternProblem, uniqueList } from "./validation";
 
 const POLICY = "AllowFreshCredentials" as const;
 const SETTING = credSSPSettingName("client");
@@ -41,7 +44,7 @@ export const credSSPClientOutputs = z.object({
   spns: z.array(z.string()).describe("The SPNs this resource keeps in `AllowFreshCredentials`, e.g. `wsman/srv01.corp.example.com`."),
 });
 
-type Inputs = z.infer<typeof credSSPClientSchema>;
+type Inputs = z.infer<typeof credSSPClientSchema> & { __owner?: string };
 
 export interface CredSSPClientState {
   connection: Connection;
@@ -50,10 +53,15 @@ export interface CredSSPClientState {
   host: string;
   /** The SPNs this resource wants in AllowFreshCredentials. */
   spns: string[];
-  owned: { credSSP?: { previous: boolean }; list: OwnedList; keys: OwnedKeys };
   lastApplied: string[];
+  /** The owner label the program passed (owner.ts). */
+  __owner?: string;
+  /** This resource's owner id and claims (ownership.ts); hidden from diffs. */
+  __owned: Owned;
   [key: string]: unknown;
 }
+
+const KIND = "CredSSPClient";
 
 /** The SPN Enable-WSManCredSSP writes for a delegate computer. */
 export const wsmanSpn = (computer: string): string => `wsman/${computer}`;
@@ -73,17 +81,18 @@ export const credSSPClientProvider = {
 
   async create(inputs: Inputs) {
     const c = inputs.connection;
-    const id = newId("CredSSPClient", c);
+    const id = newId(KIND, c);
     const state: CredSSPClientState = {
       connection: c,
       delegateComputers: inputs.delegateComputers,
       enabled: false,
       host: c.host,
       spns: inputs.delegateComputers.map(wsmanSpn),
-      owned: { list: emptyOwnedList(POLICY), keys: {} },
       lastApplied: [],
+      __owner: inputs.__owner,
+      __owned: { owner: newOwnerId(inputs.__owner, KIND), claims: {} },
     };
-    await applyOrRecord(id, state, inputs, (s) => converge(s, true));
+    await applyOrRecord(id, state, inputs, (s) => converge(s));
     return { id, outs: state };
   },
 
@@ -95,10 +104,13 @@ export const credSSPClientProvider = {
       const live = await readPolicy(op.api, POLICY);
       const present = liveView(props.spns, live, false);
       const delegateComputers = props.delegateComputers.filter((dc) => present.some((s) => s.toLowerCase() === wsmanSpn(dc).toLowerCase()));
-      // Deleted out of band: nothing of it is left on the host.
-      if (!enabled && !live.entries.some((e) => props.spns.some((s) => s.toLowerCase() === e.spn.toLowerCase()))) return {};
+      // Gone only when nothing it declares is left — flag, entries, switches — and the
+      // host's ledger has no record of it either (then up re-creates it).
+      const anyEntry = live.entries.some((e) => props.spns.some((s) => s.toLowerCase() === e.spn.toLowerCase()));
+      const anyLeft = enabled || anyEntry || live.enabled === 1 || live.concatenateDefaults === 1;
+      if (!anyLeft && !(await ledgerLists(op, props.__owned?.owner))) return {};
       const state = { ...props, enabled, delegateComputers };
-      return { id, props: state, inputs: { connection: props.connection, delegateComputers, enabled } };
+      return { id, props: state, inputs: { connection: props.connection, delegateComputers, enabled, ...internalInputs(props) } };
     });
   },
 
@@ -109,38 +121,28 @@ export const credSSPClientProvider = {
       host: news.connection.host,
       delegateComputers: news.delegateComputers,
       spns: news.delegateComputers.map(wsmanSpn),
-      owned: { ...olds.owned, list: olds.owned?.list ?? emptyOwnedList(POLICY), keys: olds.owned?.keys ?? {} },
       lastApplied: [],
+      __owner: news.__owner ?? olds.__owner,
+      __owned: ownedOf(KIND, id, olds, news.__owner),
     };
-    await applyOrRecord(id, state, news, (s) => converge(s, olds.owned?.list === undefined));
+    delete state.owned; // the pre-ledger record, now in __owned
+    await applyOrRecord(id, state, news, (s) => converge(s));
     return { outs: state };
   },
 
-  async delete(_id: string, props: CredSSPClientState) {
-    await onHost(
-      props.connection,
-      async (op) => {
-        if (props.owned?.list) await releaseList(op, props.owned.list);
-        await releaseKeys(op);
-        await restoreFlag(op, "client", props.owned?.credSSP);
-      },
-      { keys: props.owned?.keys },
-    );
+  async delete(id: string, props: CredSSPClientState) {
+    const owned = ownedOf(KIND, id, props, props.__owner);
+    await withOwnership(props.connection, owned, [], (own) => release(own, own.mine()));
   },
 };
 
-async function converge(state: CredSSPClientState, fresh: boolean): Promise<void> {
-  await onHost(
-    state.connection,
-    async (op) => {
-      const flag = await enableFlag(op, "client", state.owned.credSSP);
-      if (flag) state.owned.credSSP = flag;
-      state.enabled = true;
-      const want = { spns: state.spns, concatenateDefaults: 1, exclusive: false } as const;
-      await applyList(op, state.owned.list, want, fresh);
-    },
-    { changes: state.lastApplied, keys: state.owned.keys },
-  );
+async function converge(state: CredSSPClientState): Promise<void> {
+  await withOwnership(state.connection, state.__owned, state.lastApplied, async (own) => {
+    await declareFlag(own, "client");
+    state.enabled = true;
+    await applyList(own, POLICY, { spns: state.spns, concatenateDefaults: 1, exclusive: false });
+    await release(own, own.undeclared());
+  });
 }
 
 /** The CredSSPClient resource: see {@link CredSSPClientArgs} (generated from the zod descriptions) for what it does and takes. */
@@ -152,6 +154,7 @@ export class CredSSPClient extends pulumi.dynamic.Resource {
   declare public readonly lastApplied: pulumi.Output<string[]>;
 
   constructor(name: string, args: CredSSPClientArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport(KIND, name, opts);
     super(
       providerShim("CredSSPClient"),
       name,
@@ -161,13 +164,14 @@ export class CredSSPClient extends pulumi.dynamic.Resource {
         enabled: undefined,
         host: undefined,
         spns: undefined,
-        owned: undefined,
         lastApplied: undefined,
+        __owner: ownerLabel(KIND, name, opts),
+        __owned: undefined,
       },
       opts,
       TYPE_MODULE,
       "CredSSPClient",
     );
-    warnEach(this, args.delegateComputers, (v) => (isIpAddress(v) ? ipDelegationWarning("delegateComputers", v) : undefined));
+    warnEach(this, args.delegateComputers, (v) => computerAdvice("delegateComputers", v));
   }
 }

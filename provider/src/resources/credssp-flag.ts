@@ -1,24 +1,30 @@
 // The CredSSP role flag (Service/ or Client/Auth/CredSSP) as both CredSSPServer and
-// CredSSPClient own it: turn it on, remember what it was only if this resource
-// changed it, and on delete put that back — unless someone turned it off since.
+// CredSSPClient declare it: turn it on, record (when no owner has yet) what it was,
+// and when the last owner leaves put that back — unless someone turned it off since.
 import { credSSPSettingName, CredSSPRole, getCredSSP, setCredSSP } from "../windows";
-import type { HostOp } from "./connection";
+import type { Ownership } from "./ownership";
+import { subjects } from "./subjects";
 
-/** Present when this resource changed the flag: the value to restore on delete. */
-export type OwnedFlag = { previous: boolean } | undefined;
-
-/** Ensures the flag is on; returns the ownership record to keep (the old one if any). */
-export async function enableFlag(op: HostOp, role: CredSSPRole, owned: OwnedFlag): Promise<OwnedFlag> {
-  op.working(credSSPSettingName(role));
-  const result = await setCredSSP(op.api, role, true, { host: op.host });
-  if (!result.changed) return owned;
-  op.changes.push(`${credSSPSettingName(role)}: ${result.previous} -> true`);
-  return owned ?? { previous: result.previous };
+/** Declares the flag on (recorded before it is written, so a failed write is still owned). */
+export async function declareFlag(own: Ownership, role: CredSSPRole): Promise<void> {
+  const { op } = own;
+  const setting = credSSPSettingName(role);
+  op.working(setting);
+  const live = await getCredSSP(op.api, role);
+  own.declare(subjects.flag(role), true, live ? { before: true, adopted: true } : { before: false });
+  if (live) return;
+  const result = await own.write(`${setting}: false -> true`, () => setCredSSP(op.api, role, true, { host: op.host }));
+  if (result.changed) op.changes.push(`${setting}: ${result.previous} -> true`);
 }
 
-/** Undoes enableFlag: restores the prior value if this resource changed it and it is still on. */
-export async function restoreFlag(op: HostOp, role: CredSSPRole, owned: OwnedFlag): Promise<void> {
-  if (owned === undefined) return; // adopted: it was on before us, so it stays
-  op.working(credSSPSettingName(role));
-  if ((await getCredSSP(op.api, role)) === true) await setCredSSP(op.api, role, owned.previous, { host: op.host });
+/** Withdraws this owner; the last one restores the flag found before the first. */
+export async function releaseFlag(own: Ownership, role: CredSSPRole): Promise<void> {
+  const { op } = own;
+  const { mine, remaining, record } = own.withdraw(subjects.flag(role));
+  if (mine === undefined || record === undefined || remaining.length > 0 || record.before !== false) return;
+  const setting = credSSPSettingName(role);
+  op.working(setting);
+  // Turned off since: nothing of ours is left, and nothing is written.
+  const result = await own.write(`${setting}: true -> false`, () => setCredSSP(op.api, role, false, { host: op.host }));
+  if (result.changed) op.changes.push(`${setting}: true -> false`);
 }

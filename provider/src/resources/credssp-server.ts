@@ -1,13 +1,18 @@
 // CredSSPServer: the host accepts CredSSP (WSMan Service/Auth/CredSSP = true), as
-// Enable-WSManCredSSP -Role Server does. Delete puts back the value found at create.
+// Enable-WSManCredSSP -Role Server does. Delete deregisters it from the host's
+// ledger; the last resource declaring the flag puts back what was there before the first.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { credSSPSettingName, getCredSSP } from "../windows";
-import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
-import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import { applyOrRecord, checkWith, providerShim, refuseImport, secretConnection, TYPE_MODULE } from "./dynamic";
+import { COMMON_OUTPUTS, diffInputs, internalInputs, newId } from "./common";
 import type { CredSSPServerArgs } from "./args";
 import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
-import { enableFlag, restoreFlag } from "./credssp-flag";
+import { declareFlag } from "./credssp-flag";
+import { ownedOf } from "./legacy-state";
+import { newOwnerId, ownerLabel } from "./owner";
+import { ledgerLists, Owned, withOwnership } from "./ownership";
+import { release } from "./release";
 
 export const credSSPServerSchema = z
   .object({
@@ -26,19 +31,22 @@ export const credSSPServerOutputs = z.object({
   enabled: z.boolean().describe("The live value of `Service/Auth/CredSSP`."),
 });
 
-type Inputs = z.infer<typeof credSSPServerSchema>;
+type Inputs = z.infer<typeof credSSPServerSchema> & { __owner?: string };
 
 export interface CredSSPServerState {
   connection: Connection;
   enabled: boolean;
   host: string;
-  /** Present when this resource changed the flag: the value to restore on delete. */
-  owned: { credSSP?: { previous: boolean } };
   /** What the last create/update changed on the host (empty when it adopted). */
   lastApplied: string[];
+  /** The owner label the program passed (owner.ts). */
+  __owner?: string;
+  /** This resource's owner id and claims (ownership.ts); hidden from diffs. */
+  __owned: Owned;
   [key: string]: unknown;
 }
 
+const KIND = "CredSSPServer";
 const SETTING = credSSPSettingName("service");
 
 export const credSSPServerProvider = {
@@ -52,42 +60,50 @@ export const credSSPServerProvider = {
 
   async create(inputs: Inputs) {
     const c = inputs.connection;
-    const id = newId("CredSSPServer", c);
-    const state: CredSSPServerState = { connection: c, enabled: false, host: c.host, owned: {}, lastApplied: [] };
-    await applyOrRecord(id, state, inputs, (s) => ensureEnabled(s));
+    const id = newId(KIND, c);
+    const __owned: Owned = { owner: newOwnerId(inputs.__owner, KIND), claims: {} };
+    const state: CredSSPServerState = { connection: c, enabled: false, host: c.host, lastApplied: [], __owner: inputs.__owner, __owned };
+    await applyOrRecord(id, state, inputs, (s) => converge(s));
     return { id, outs: state };
   },
 
   async read(id: string, props: CredSSPServerState) {
-    const enabled = await onHost(props.connection, (op) => {
+    return onHost(props.connection, async (op) => {
       op.working(SETTING);
-      return getCredSSP(op.api, "service");
+      const enabled = await getCredSSP(op.api, "service");
+      // Gone only when nothing of it is left: the flag off, and no ledger record of it.
+      if (!enabled && !(await ledgerLists(op, props.__owned?.owner))) return {};
+      const inputs = { connection: props.connection, enabled, ...internalInputs(props) };
+      return { id, props: { ...props, enabled }, inputs };
     });
-    const live = { ...props, enabled };
-    return { id, props: live, inputs: { connection: props.connection, enabled } };
   },
 
   async update(id: string, olds: CredSSPServerState, news: Inputs) {
-    const state: CredSSPServerState = { ...olds, connection: news.connection, host: news.connection.host, lastApplied: [] };
-    await applyOrRecord(id, state, news, (s) => ensureEnabled(s));
+    const state: CredSSPServerState = {
+      ...olds,
+      connection: news.connection,
+      host: news.connection.host,
+      lastApplied: [],
+      __owner: news.__owner ?? olds.__owner,
+      __owned: ownedOf(KIND, id, olds, news.__owner),
+    };
+    delete state.owned; // the pre-ledger record, now in __owned
+    await applyOrRecord(id, state, news, (s) => converge(s));
     return { outs: state };
   },
 
-  async delete(_id: string, props: CredSSPServerState) {
-    await onHost(props.connection, (op) => restoreFlag(op, "service", props.owned?.credSSP));
+  async delete(id: string, props: CredSSPServerState) {
+    const owned = ownedOf(KIND, id, props, props.__owner);
+    await withOwnership(props.connection, owned, [], (own) => release(own, own.mine()));
   },
 };
 
-async function ensureEnabled(state: CredSSPServerState): Promise<void> {
-  await onHost(
-    state.connection,
-    async (op) => {
-      const flag = await enableFlag(op, "service", state.owned.credSSP);
-      if (flag) state.owned.credSSP = flag;
-      state.enabled = true;
-    },
-    { changes: state.lastApplied },
-  );
+async function converge(state: CredSSPServerState): Promise<void> {
+  await withOwnership(state.connection, state.__owned, state.lastApplied, async (own) => {
+    await declareFlag(own, "service");
+    state.enabled = true;
+    await release(own, own.undeclared());
+  });
 }
 
 /** The CredSSPServer resource: see {@link CredSSPServerArgs} (generated from the zod descriptions) for what it does and takes. */
@@ -97,10 +113,18 @@ export class CredSSPServer extends pulumi.dynamic.Resource {
   declare public readonly lastApplied: pulumi.Output<string[]>;
 
   constructor(name: string, args: CredSSPServerArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport(KIND, name, opts);
     super(
       providerShim("CredSSPServer"),
       name,
-      { connection: secretConnection(args.connection), enabled: undefined, host: undefined, owned: undefined, lastApplied: undefined },
+      {
+        connection: secretConnection(args.connection),
+        enabled: undefined,
+        host: undefined,
+        lastApplied: undefined,
+        __owner: ownerLabel(KIND, name, opts),
+        __owned: undefined,
+      },
       opts,
       TYPE_MODULE,
       "CredSSPServer",

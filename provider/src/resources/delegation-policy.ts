@@ -17,13 +17,19 @@ import {
   readPolicy,
   setEncryptionOracle,
 } from "../windows";
-import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import { COMMON_OUTPUTS, diffInputs, internalInputs, newId } from "./common";
 import type { DelegationPolicyArgs } from "./args";
 import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
-import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
-import { OwnedKeys, recordKey, releaseKeys } from "./key-ownership";
-import { applyList, emptyOwnedList, liveView, OwnedList, releaseList } from "./list-ownership";
-import { checked, ipDelegationWarning, isIpAddress, spnHost, spnProblem, uniqueList } from "./validation";
+import { applyOrRecord, checkWith, providerShim, refuseImport, secretConnection, TYPE_MODULE, warnEach } from "./dynamic";
+import { declareKey } from "./key-ownership";
+import { HostLedger } from "./ledger";
+import { ownedOf } from "./legacy-state";
+import { applyList, liveView } from "./list-ownership";
+import { newOwnerId, ownerLabel } from "./owner";
+import { ledgerLists, othersWantPresent, Owned, withOwnership } from "./ownership";
+import { release } from "./release";
+import { ORACLE_SUBJECT, subjects } from "./subjects";
+import { checked, spnAdvice, spnProblem, uniqueList } from "./validation";
 
 /** Input property → the policy (registry) name it manages. */
 export const LIST_PROPERTIES = {
@@ -101,7 +107,7 @@ export const delegationPolicySchema = z
 
 export const delegationPolicyOutputs = z.object({ ...COMMON_OUTPUTS });
 
-type Inputs = z.infer<typeof delegationPolicySchema>;
+type Inputs = z.infer<typeof delegationPolicySchema> & { __owner?: string };
 const INPUT_KEYS = ["connection", ...LIST_PROPERTY_NAMES, "concatenateDefaults", "exclusive", "encryptionOracle"] as const;
 
 export interface DelegationPolicyState extends Partial<Record<ListProperty, string[]>> {
@@ -110,16 +116,15 @@ export interface DelegationPolicyState extends Partial<Record<ListProperty, stri
   exclusive: boolean;
   encryptionOracle?: EncryptionOracleLevel;
   host: string;
-  owned: {
-    lists: Partial<Record<ListProperty, OwnedList>>;
-    /** Registry keys touched: created, or what they held before (key-ownership.ts). */
-    keys: OwnedKeys;
-    /** Present when this resource changed AllowEncryptionOracle: the prior DWORD (null = absent). */
-    encryptionOracle?: { previous: number | null };
-  };
   lastApplied: string[];
+  /** The owner label the program passed (owner.ts). */
+  __owner?: string;
+  /** This resource's owner id and claims (ownership.ts); hidden from diffs. */
+  __owned: Owned;
   [key: string]: unknown;
 }
+
+const KIND = "DelegationPolicy";
 
 export const delegationPolicyProvider = {
   async check(_olds: unknown, news: Record<string, unknown>) {
@@ -136,32 +141,38 @@ export const delegationPolicyProvider = {
   },
 
   async create(inputs: Inputs) {
-    const id = newId("DelegationPolicy", inputs.connection);
-    const state = stateFrom(inputs, { lists: {}, keys: {} });
-    await applyOrRecord(id, state, inputs, (s) => converge(s, undefined));
+    const id = newId(KIND, inputs.connection);
+    const state = stateFrom(inputs, { owner: newOwnerId(inputs.__owner, KIND), claims: {} });
+    await applyOrRecord(id, state, inputs, (s) => converge(s));
     return { id, outs: state };
   },
 
   async read(id: string, props: DelegationPolicyState) {
     return onHost(props.connection, async (op) => {
+      // An exclusive list shows what is in it, less the entries other resources declare.
+      const ledger = props.exclusive && props.__owned?.owner ? await HostLedger.load(op.api, props.__owned.owner) : undefined;
       const liveLists: Partial<Record<ListProperty, string[]>> = {};
       let anyPresent = false;
       for (const prop of LIST_PROPERTY_NAMES) {
         const wanted = props[prop];
         if (wanted === undefined) continue;
-        op.working(LIST_PROPERTIES[prop]);
-        const live = await readPolicy(op.api, LIST_PROPERTIES[prop]);
-        liveLists[prop] = liveView(wanted, live, props.exclusive);
-        if (live.listKeyExists || live.enabled !== undefined) anyPresent = true;
+        const policy = LIST_PROPERTIES[prop];
+        op.working(policy);
+        const live = await readPolicy(op.api, policy);
+        const others = (spn: string) => (ledger ? othersWantPresent(ledger, subjects.entry(policy, spn)) : false);
+        liveLists[prop] = liveView(wanted, live, props.exclusive, others);
+        const concat = props.concatenateDefaults ? 1 : 0;
+        if (live.enabled === 1 || live.concatenateDefaults === concat || liveView(wanted, { ...live, enabled: 1 }, false).length > 0) anyPresent = true;
       }
       let encryptionOracle: EncryptionOracleLevel | undefined;
       if (props.encryptionOracle !== undefined) {
         op.working(ENCRYPTION_ORACLE_VALUE);
         const raw = await getEncryptionOracle(op.api);
         encryptionOracle = raw === undefined ? undefined : encryptionOracleLevelName(raw);
-        if (raw !== undefined) anyPresent = true;
+        if (encryptionOracle === props.encryptionOracle) anyPresent = true;
       }
-      if (!anyPresent) return {}; // every key and value it manages was deleted out of band
+      // Gone only when nothing it declares is left and the host's ledger has no record of it.
+      if (!anyPresent && !(await ledgerLists(op, props.__owned?.owner))) return {};
       const inputs: Record<string, unknown> = {
         connection: props.connection,
         concatenateDefaults: props.concatenateDefaults,
@@ -169,86 +180,57 @@ export const delegationPolicyProvider = {
         ...liveLists,
       };
       if (props.encryptionOracle !== undefined) inputs.encryptionOracle = encryptionOracle ?? null;
-      return { id, props: { ...props, ...inputs }, inputs };
+      return { id, props: { ...props, ...inputs }, inputs: { ...inputs, ...internalInputs(props) } };
     });
   },
 
   async update(id: string, olds: DelegationPolicyState, news: Inputs) {
-    const state = stateFrom(news, olds.owned ?? { lists: {}, keys: {} });
-    await applyOrRecord(id, state, news, (s) => converge(s, olds));
+    const state = stateFrom(news, ownedOf(KIND, id, olds, news.__owner));
+    await applyOrRecord(id, state, news, (s) => converge(s));
     return { outs: state };
   },
 
-  async delete(_id: string, props: DelegationPolicyState) {
-    await onHost(
-      props.connection,
-      async (op) => {
-        for (const owned of Object.values(props.owned?.lists ?? {})) {
-          if (owned) await releaseList(op, owned);
-        }
-        const prior = props.owned?.encryptionOracle;
-        if (prior !== undefined) {
-          op.working(ORACLE_SETTING);
-          await setEncryptionOracle(op.api, prior.previous);
-        }
-        await releaseKeys(op);
-      },
-      { keys: props.owned?.keys },
-    );
+  async delete(id: string, props: DelegationPolicyState) {
+    const owned = ownedOf(KIND, id, props, props.__owner);
+    await withOwnership(props.connection, owned, [], (own) => release(own, own.mine()));
   },
 };
 
-function stateFrom(inputs: Inputs, owned: DelegationPolicyState["owned"]): DelegationPolicyState {
+function stateFrom(inputs: Inputs, owned: Owned): DelegationPolicyState {
   const state: DelegationPolicyState = {
     connection: inputs.connection,
     concatenateDefaults: inputs.concatenateDefaults ?? true,
     exclusive: inputs.exclusive ?? false,
     host: inputs.connection.host,
-    owned: { ...owned, lists: { ...owned.lists }, keys: { ...(owned.keys ?? {}) } },
     lastApplied: [],
+    __owner: inputs.__owner,
+    __owned: owned,
   };
   for (const prop of LIST_PROPERTY_NAMES) if (inputs[prop] !== undefined) state[prop] = inputs[prop];
   if (inputs.encryptionOracle !== undefined) state.encryptionOracle = inputs.encryptionOracle;
   return state;
 }
 
-async function converge(state: DelegationPolicyState, olds: DelegationPolicyState | undefined): Promise<void> {
-  await onHost(
-    state.connection,
-    async (op) => {
-      for (const prop of LIST_PROPERTY_NAMES) {
-        const spns = state[prop];
-        const existing = state.owned.lists[prop];
-        if (spns === undefined) {
-          // The list was dropped from the program: give back what we did to it.
-          if (existing) {
-            await releaseList(op, existing);
-            delete state.owned.lists[prop];
-          }
-          continue;
-        }
-        const owned = existing ?? emptyOwnedList(LIST_PROPERTIES[prop]);
-        state.owned.lists[prop] = owned;
-        const want = { spns, concatenateDefaults: state.concatenateDefaults ? 1 : 0, exclusive: state.exclusive } as const;
-        await applyList(op, owned, want, existing === undefined);
-      }
-      if (state.encryptionOracle !== undefined) {
-        op.working(ORACLE_SETTING);
-        await recordKey(op, ENCRYPTION_ORACLE_KEY);
-        const level = ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle];
-        const result = await setEncryptionOracle(op.api, level);
-        if (result.changed) {
-          if (state.owned.encryptionOracle === undefined) state.owned.encryptionOracle = { previous: result.previous ?? null };
-          op.changes.push(`${ENCRYPTION_ORACLE_VALUE}: ${result.previous ?? "absent"} -> ${level}`);
-        }
-      } else if (olds?.owned?.encryptionOracle !== undefined) {
-        op.working(ORACLE_SETTING);
-        await setEncryptionOracle(op.api, olds.owned.encryptionOracle.previous);
-        delete state.owned.encryptionOracle;
-      }
-    },
-    { changes: state.lastApplied, keys: state.owned.keys },
-  );
+async function converge(state: DelegationPolicyState): Promise<void> {
+  await withOwnership(state.connection, state.__owned, state.lastApplied, async (own) => {
+    for (const prop of LIST_PROPERTY_NAMES) {
+      const spns = state[prop];
+      if (spns === undefined) continue; // a list left out (or dropped) is released below
+      const want = { spns, concatenateDefaults: state.concatenateDefaults ? 1 : 0, exclusive: state.exclusive } as const;
+      await applyList(own, LIST_PROPERTIES[prop], want);
+    }
+    if (state.encryptionOracle !== undefined) {
+      const { op } = own;
+      op.working(ORACLE_SETTING);
+      await declareKey(own, ENCRYPTION_ORACLE_KEY);
+      const level = ENCRYPTION_ORACLE_LEVELS[state.encryptionOracle];
+      const live = await getEncryptionOracle(op.api);
+      own.declare(ORACLE_SUBJECT, level, live === level ? { before: level, adopted: true } : { before: live ?? null });
+      const result = await own.write(`${ENCRYPTION_ORACLE_VALUE}: ${live ?? "absent"} -> ${level}`, () => setEncryptionOracle(op.api, level));
+      if (result.changed) op.changes.push(`${ENCRYPTION_ORACLE_VALUE}: ${result.previous ?? "absent"} -> ${level}`);
+    }
+    await release(own, own.undeclared());
+  });
 }
 
 /** The DelegationPolicy resource: see {@link DelegationPolicyArgs} (generated from the zod descriptions) for what it does and takes. */
@@ -266,19 +248,21 @@ export class DelegationPolicy extends pulumi.dynamic.Resource {
   declare public readonly lastApplied: pulumi.Output<string[]>;
 
   constructor(name: string, args: DelegationPolicyArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport(KIND, name, opts);
     const props: Record<string, unknown> = {
       connection: secretConnection(args.connection),
       concatenateDefaults: args.concatenateDefaults,
       exclusive: args.exclusive,
       encryptionOracle: args.encryptionOracle,
       host: undefined,
-      owned: undefined,
       lastApplied: undefined,
+      __owner: ownerLabel(KIND, name, opts),
+      __owned: undefined,
     };
     for (const prop of LIST_PROPERTY_NAMES) props[prop] = args[prop];
     super(providerShim("DelegationPolicy"), name, props, opts, TYPE_MODULE, "DelegationPolicy");
     for (const prop of LIST_PROPERTY_NAMES) {
-      warnEach(this, args[prop], (v) => (isIpAddress(spnHost(v)) ? ipDelegationWarning(prop, v) : undefined));
+      warnEach(this, args[prop], (v) => spnAdvice(prop, v));
     }
   }
 }

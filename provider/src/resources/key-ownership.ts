@@ -1,59 +1,57 @@
 // Registry keys a resource may create (the CredentialsDelegation key, its list
-// subkeys, …\CredSSP\Parameters) are shared: two resources on one host can both
-// need CredentialsDelegation, and either may be destroyed first. So a resource
-// records, per key it touches, whether it created it, or else what the key held
-// when it first touched it. On delete, an empty key goes when this resource created
-// it — or when everything it held back then has since been removed by its owners
-// (the key only existed for them, and the last of them is gone). A key that was
-// already there and empty is never deleted.
+// subkeys, …\CredSSP\Parameters). Such a key is a ledger subject declared by every
+// resource that writes into it: a key that was missing before the first of them is
+// deleted, once empty, by the last to leave. A key found in place is declared too,
+// as adopted (never deleted for its own sake): should the resource that created it
+// heal its lost record later, its real prior ("missing") takes over, and the key
+// still has every owner that relies on it.
 import { Registry } from "../windows";
-import type { HostOp } from "./connection";
+import type { Ownership } from "./ownership";
+import { parseSubject, subjects } from "./subjects";
+import type { SubjectId } from "./ledger";
 
-export interface KeyRecord {
-  created: boolean;
-  /** Value names and `\subkey` names present when first touched (existing keys only). */
-  prior: string[];
-}
+/** Per operation: which keys were probed, and whether they exist. */
+const probes = new WeakMap<Ownership, Map<string, boolean>>();
 
-export type OwnedKeys = Record<string, KeyRecord>;
-
-async function contents(reg: Registry, key: string): Promise<string[] | undefined> {
-  const values = await reg.enumValues(key);
-  if (values === undefined) return undefined;
-  const subkeys = (await reg.enumKey(key)) ?? [];
-  return [...values.map((v) => v.name), ...subkeys.map((s) => `\\${s}`)];
+async function keyExists(own: Ownership, path: string): Promise<boolean> {
+  let known = probes.get(own);
+  if (!known) probes.set(own, (known = new Map()));
+  const key = path.toLowerCase();
+  if (!known.has(key)) known.set(key, await new Registry(own.op.api).keyExists(path));
+  return known.get(key)!;
 }
 
 /**
- * Records `key` and each of its missing ancestors in `op.keys` before a write
- * creates them. Keys already recorded keep their first record.
+ * Declares `path` and each missing or ledger-recorded ancestor, before a write that
+ * may create them. Stops at the first key that exists without a record (declared as
+ * adopted): its parents are not ours.
  */
-export async function recordKey(op: HostOp, key: string): Promise<void> {
-  const keys = op.keys;
-  const reg = new Registry(op.api);
-  const parts = key.split("\\");
-  for (let i = 1; i <= parts.length; i++) {
-    const path = parts.slice(0, i).join("\\");
-    if (keys[path] !== undefined) continue;
-    const now = await contents(reg, path);
-    if (now === undefined) {
-      keys[path] = { created: true, prior: [] };
-    } else if (i === parts.length) {
-      keys[path] = { created: false, prior: now };
+export async function declareKey(own: Ownership, path: string): Promise<void> {
+  const parts = path.split("\\");
+  for (let i = parts.length; i >= 1; i--) {
+    const p = parts.slice(0, i).join("\\");
+    const s = subjects.key(p);
+    const rec = own.record(s);
+    if (rec !== undefined) {
+      own.declare(s, true, rec); // another owner's key (or ours already): join it
+      continue;
     }
+    if (await keyExists(own, p)) {
+      own.declare(s, true, { before: true, adopted: true });
+      return;
+    }
+    own.declare(s, true, { before: null });
   }
 }
 
-/** Deletes, deepest first, the keys recorded in `op.keys` that are empty and no longer needed. */
-export async function releaseKeys(op: HostOp): Promise<void> {
-  const keys = op.keys;
-  const reg = new Registry(op.api);
-  const deepestFirst = Object.keys(keys).sort((a, b) => b.split("\\").length - a.split("\\").length);
-  for (const path of deepestFirst) {
-    const record = keys[path];
-    const now = await contents(reg, path);
-    if (now === undefined || now.length > 0) continue;
-    const orphaned = !record.created && record.prior.length > 0; // everything it held is gone (now is empty)
-    if (record.created || orphaned) await reg.deleteKeyIfEmpty(path);
+/** Releases key subjects, deepest first: the last owner deletes a key that was missing before us, once it is empty. */
+export async function releaseKeys(own: Ownership, ids: SubjectId[]): Promise<void> {
+  const reg = new Registry(own.op.api);
+  const deepestFirst = [...ids].sort((a, b) => b.split("\\").length - a.split("\\").length);
+  for (const s of deepestFirst) {
+    const { mine, remaining, record } = own.withdraw(s);
+    if (mine === undefined || record === undefined || remaining.length > 0 || record.before !== null) continue;
+    const path = parseSubject(s)?.key;
+    if (path !== undefined) await own.write(`delete ${path} if empty`, () => reg.deleteKeyIfEmpty(path));
   }
 }

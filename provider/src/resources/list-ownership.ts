@@ -1,19 +1,22 @@
-// Ownership of entries in a Credentials Delegation list, shared by CredSSPClient and
-// DelegationPolicy (both write AllowFreshCredentials). The list is shared with GPOs,
-// Enable-WSManCredSSP and other resources, so a resource records exactly what it did
-// and undoes only that:
-//   - entries it wrote (by value name), removed on delete — nothing renamed;
-//   - foreign entries it removed under `exclusive`, put back on delete at their name;
-//   - switch DWORDs it changed, with their prior value, restored on delete — unless
-//     entries remain that another owner added after this resource was created;
-//   - the keys it touched (key-ownership.ts), deleted again on delete once empty.
-// Every step updates the record before the next remote write, so a failure part-way
-// leaves a record of exactly what was done (see PartialApplyError).
+// Ownership of the Credentials Delegation lists, shared by CredSSPClient and
+// DelegationPolicy (both write AllowFreshCredentials), and with GPOs,
+// Enable-WSManCredSSP and admins. Per list, the ledger holds:
+//   - each entry (by SPN): declared present, or absent by an `exclusive` resource
+//     that removed a foreign one (and puts it back when it leaves);
+//   - the switch DWORD and ConcatenateDefaults_*: the values declared, and what
+//     they were before the first owner;
+//   - the keys (key-ownership.ts).
+// New entries take the number after the highest existing name; removal deletes by
+// name and renames nothing. Declarations are recorded before each write, so a
+// write that fails part-way is still owned, and its undo is safe to repeat.
 import {
   addSpns,
   CREDENTIALS_DELEGATION_KEY,
+  DELEGATION_POLICIES,
+  DELEGATION_POLICY_NAMES,
   DelegationPolicyName,
   hklmPath,
+  nextEntryNumber,
   PolicyEntry,
   policyListKey,
   readPolicy,
@@ -21,138 +24,148 @@ import {
   removeEntries,
   setSwitches,
 } from "../windows";
-import type { HostOp } from "./connection";
-import { recordKey } from "./key-ownership";
-
-/** A switch value before this resource changed it; null = the value was absent. */
-export interface PriorValue {
-  previous: number | null;
-}
-
-export interface OwnedList {
-  policy: DelegationPolicyName;
-  /** Entries this resource wrote. */
-  added: PolicyEntry[];
-  /** Foreign entries this resource removed (exclusive mode), restored on delete. */
-  removed: PolicyEntry[];
-  /** Value names present before this resource first touched the list. */
-  priorNames: string[];
-  /** Switches this resource changed, with what they were before. */
-  switches: { enabled?: PriorValue; concatenateDefaults?: PriorValue };
-}
+import type { WsmanHostApi } from "../windows";
+import { declareKey } from "./key-ownership";
+import type { SubjectId } from "./ledger";
+import { othersWantPresent, Ownership } from "./ownership";
+import { listSwitches, ParsedSubject, parseSubject, subjects } from "./subjects";
 
 export interface DesiredList {
   spns: string[];
   /** Value of ConcatenateDefaults_<suffix>: 1 adds Windows' defaults to the list. */
   concatenateDefaults: 0 | 1;
-  /** Remove every entry not in `spns` (recorded, and restored on delete). */
+  /** Remove every entry not in `spns` that no other resource declares (restored when this one leaves). */
   exclusive: boolean;
 }
 
 const same = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-export function emptyOwnedList(policy: DelegationPolicyName): OwnedList {
-  return { policy, added: [], removed: [], priorNames: [], switches: {} };
-}
-
-/**
- * Brings one list to `want`, updating `owned` in place as each write lands.
- * `fresh` says whether `owned` is new (its priorNames are then taken from the host).
- */
-export async function applyList(op: HostOp, owned: OwnedList, want: DesiredList, fresh: boolean): Promise<void> {
+/** Brings one list to `want`, declaring each entry and switch as it goes. */
+export async function applyList(own: Ownership, policy: DelegationPolicyName, want: DesiredList): Promise<void> {
+  const { op } = own;
   const { api, changes } = op;
-  const policy = owned.policy;
   op.working(hklmPath(policyListKey(policy)));
-  await recordKey(op, CREDENTIALS_DELEGATION_KEY);
-  await recordKey(op, policyListKey(policy));
+  await declareKey(own, policyListKey(policy));
   const live = await readPolicy(api, policy);
-  if (fresh) owned.priorNames = live.entries.map((e) => e.name);
 
-  // Our entries that vanished (or were overwritten) out of band are no longer ours.
-  owned.added = owned.added.filter((mine) => live.entries.some((e) => e.name === mine.name && same(e.spn, mine.spn)));
-
-  // Entries we own but no longer want (an update shrank the list).
-  const unwanted = owned.added.filter((mine) => !want.spns.some((s) => same(s, mine.spn)));
-  for (const entry of unwanted) {
-    await removeEntries(api, policy, [entry.name]);
-    owned.added = owned.added.filter((e) => e.name !== entry.name);
-    changes.push(`${policy}: removed ${entry.name}=${entry.spn}`);
-  }
-
-  if (want.exclusive) {
-    const foreign = live.entries.filter((e) => !want.spns.some((s) => same(s, e.spn)) && !unwanted.some((u) => u.name === e.name));
-    for (const entry of foreign) {
-      await removeEntries(api, policy, [entry.name]);
-      owned.removed.push(entry);
-      changes.push(`${policy}: removed foreign ${entry.name}=${entry.spn} (exclusive)`);
-    }
-  }
-
+  let next = nextEntryNumber(live.entries.map((e) => e.name));
   for (const spn of want.spns) {
-    const names = await addSpns(api, policy, [spn]);
-    for (const name of names) {
-      owned.added.push({ name, spn });
+    const s = subjects.entry(policy, spn);
+    const found = live.entries.find((e) => same(e.spn, spn));
+    if (found) {
+      own.declare(s, true, { before: { name: found.name, spn: found.spn }, adopted: true });
+      continue;
+    }
+    own.declare(s, true, { before: null });
+    own.patch(s, { name: String(next) }); // the name it will take, should the write fail part-way
+    const [name] = await own.write(`${policy}: add ${spn}`, () => addSpns(api, policy, [spn]));
+    if (name !== undefined) {
+      if (name !== String(next)) own.patch(s, { name });
+      next = Number(name) + 1;
       changes.push(`${policy}: added ${name}=${spn}`);
     }
   }
 
+  if (want.exclusive) {
+    for (const entry of live.entries) {
+      if (want.spns.some((w) => same(w, entry.spn))) continue;
+      const s = subjects.entry(policy, entry.spn);
+      if (othersWantPresent(own.ledger, s)) continue; // another resource declares it: not ours to remove
+      own.declare(s, false, { before: { name: entry.name, spn: entry.spn } });
+      await own.write(`${policy}: remove foreign ${entry.name}=${entry.spn}`, () => removeEntries(api, policy, [entry.name]));
+      changes.push(`${policy}: removed foreign ${entry.name}=${entry.spn} (exclusive)`);
+    }
+  }
+
   op.working(hklmPath(CREDENTIALS_DELEGATION_KEY, policy));
-  await setSwitch(op, owned, "enabled", 1);
-  await setSwitch(op, owned, "concatenateDefaults", want.concatenateDefaults);
+  const sw = listSwitches(policy);
+  const names = live.entries.map((e) => e.name);
+  own.declare(sw.enabled, 1, live.enabled === 1 ? { before: 1, adopted: true } : { before: live.enabled ?? null, names });
+  const concat = want.concatenateDefaults;
+  own.declare(
+    sw.concatenateDefaults,
+    concat,
+    live.concatenateDefaults === concat ? { before: concat, adopted: true } : { before: live.concatenateDefaults ?? null },
+  );
+  if (live.enabled === 1 && live.concatenateDefaults === concat) return;
+  const result = await own.write(`${policy} switch and ConcatenateDefaults: set to 1, ${concat}`, () =>
+    setSwitches(api, policy, { enabled: 1, concatenateDefaults: concat }),
+  );
+  if (result.previous.enabled !== 1) changes.push(`${policy} switch: ${result.previous.enabled ?? "absent"} -> 1`);
+  if (result.previous.concatenateDefaults !== concat) {
+    changes.push(`${policy} ConcatenateDefaults: ${result.previous.concatenateDefaults ?? "absent"} -> ${concat}`);
+  }
 }
 
-async function setSwitch(op: HostOp, owned: OwnedList, which: "enabled" | "concatenateDefaults", value: number): Promise<void> {
-  const result = await setSwitches(op.api, owned.policy, { [which]: value });
-  if (!result.changed) return;
-  if (owned.switches[which] === undefined) owned.switches[which] = { previous: result.previous[which] ?? null };
-  op.changes.push(`${owned.policy} ${which === "enabled" ? "switch" : "ConcatenateDefaults"}: ${result.previous[which] ?? "absent"} -> ${value}`);
+/**
+ * Withdraws this owner from entries of one list. An entry goes when nobody else
+ * wants it present and it was absent before the first owner (only the value this
+ * project wrote, by name); an entry an `exclusive` owner removed comes back when no
+ * owner wants it absent any more.
+ */
+export async function releaseEntries(own: Ownership, policy: DelegationPolicyName, ids: SubjectId[]): Promise<void> {
+  const { op } = own;
+  op.working(hklmPath(policyListKey(policy)));
+  const live = await readPolicy(op.api, policy);
+  for (const s of ids) {
+    const { mine, remaining, record } = own.withdraw(s);
+    if (mine === undefined || record === undefined) continue;
+    const spn = parseSubject(s)?.item ?? "";
+    const present = live.entries.filter((e) => same(e.spn, spn));
+    const wantPresent = remaining.length > 0 ? remaining.includes(true) : record.before !== null;
+    if (mine === true && !wantPresent) {
+      const targets = record.name !== undefined ? present.filter((e) => e.name === record.name) : remaining.length > 0 ? present : [];
+      if (targets.length === 0) continue;
+      await own.write(`${policy}: remove ${targets.map((e) => e.name).join(", ")}`, () => removeEntries(op.api, policy, targets.map((e) => e.name)));
+      for (const e of targets) op.changes.push(`${policy}: removed ${e.name}=${e.spn}`);
+    } else if (mine === false && wantPresent && present.length === 0) {
+      const prior = record.before as PolicyEntry | null;
+      if (prior === null) continue;
+      const name = await own.write(`${policy}: put back ${prior.name}=${prior.spn}`, () => putBack(op.api, policy, prior));
+      op.changes.push(`${policy}: restored ${name}=${prior.spn}`);
+    }
+  }
 }
 
-/** Undoes what `owned` records. Safe to repeat: a second call finds nothing left to do. */
-export async function releaseList(op: HostOp, owned: OwnedList): Promise<void> {
-  const { api } = op;
-  const policy = owned.policy;
-  const key = policyListKey(policy);
-  op.working(hklmPath(key));
-  const live = await readPolicy(api, policy);
-  const ours = owned.added.filter((mine) => live.entries.some((e) => e.name === mine.name && same(e.spn, mine.spn)));
-  if (ours.length > 0) await removeEntries(api, policy, ours.map((e) => e.name));
-  owned.added = [];
-
+/** Puts a removed foreign entry back at its own name when that is free, else after the highest. */
+async function putBack(api: WsmanHostApi, policy: DelegationPolicyName, entry: PolicyEntry): Promise<string> {
   const reg = new Registry(api);
-  for (const entry of owned.removed) {
-    const now = await readPolicy(api, policy);
-    if (now.entries.some((e) => same(e.spn, entry.spn))) continue; // someone put it back already
-    const free = !(await reg.enumValues(key))?.some((v) => v.name === entry.name);
-    if (free) {
-      await reg.createKey(key);
-      await reg.setString(key, entry.name, entry.spn);
-    } else {
-      await addSpns(api, policy, [entry.spn]);
-    }
-  }
-  owned.removed = [];
+  const key = policyListKey(policy);
+  const taken = (await reg.enumValues(key))?.some((v) => v.name.toLowerCase() === entry.name.toLowerCase()) ?? false;
+  if (taken) return (await addSpns(api, policy, [entry.spn]))[0] ?? entry.name;
+  await reg.createKey(key);
+  await reg.setString(key, entry.name, entry.spn);
+  return entry.name;
+}
 
-  const remaining = (await readPolicy(api, policy)).entries;
-  const laterForeign = remaining.filter((e) => !owned.priorNames.includes(e.name));
-  op.working(hklmPath(CREDENTIALS_DELEGATION_KEY, policy));
-  // Everything the list held when we came is gone, and nothing is left: whoever
-  // turned its switches on has taken their entries away, so the switches go too.
-  const orphaned = remaining.length === 0 && owned.priorNames.length > 0;
-  for (const which of ["enabled", "concatenateDefaults"] as const) {
-    const prior = owned.switches[which];
-    if (prior !== undefined && laterForeign.length === 0) {
-      await setSwitches(api, policy, { [which]: prior.previous });
-    } else if (prior === undefined && orphaned) {
-      await setSwitches(api, policy, { [which]: null });
-    }
+/** The list a DWORD subject switches, and which of its two DWORDs it is. */
+export function listSwitchOf(p: ParsedSubject): { policy: DelegationPolicyName; which: "enabled" | "concatenateDefaults" } | undefined {
+  if (p.kind !== "dword" || p.key !== CREDENTIALS_DELEGATION_KEY) return undefined;
+  for (const policy of DELEGATION_POLICY_NAMES) {
+    if (p.name === policy) return { policy, which: "enabled" };
+    if (p.name === DELEGATION_POLICIES[policy]) return { policy, which: "concatenateDefaults" };
   }
-  owned.switches = {};
+  return undefined;
+}
+
+/**
+ * Whether a list switch must stay on although its last owner leaves: entries remain
+ * that the list did not hold when that owner came (an admin's or a GPO's, added
+ * while it was on), and turning the switch off would disable them.
+ */
+export async function switchStillNeeded(api: WsmanHostApi, policy: DelegationPolicyName, namesBefore: string[] | undefined): Promise<boolean> {
+  const values = (await new Registry(api).enumValues(policyListKey(policy))) ?? [];
+  return values.some((v) => !(namesBefore ?? []).includes(v.name));
 }
 
 /** The SPNs of `wanted` that are live in the list and in force (switch on), in `wanted`'s order. */
-export function liveView(wanted: readonly string[], live: { enabled?: number; entries: PolicyEntry[] }, exclusive: boolean): string[] {
+export function liveView(
+  wanted: readonly string[],
+  live: { enabled?: number; entries: PolicyEntry[] },
+  exclusive: boolean,
+  othersEntry: (spn: string) => boolean = () => false,
+): string[] {
   if (live.enabled !== 1) return [];
-  if (exclusive) return live.entries.map((e) => e.spn);
+  if (exclusive) return live.entries.map((e) => e.spn).filter((spn) => wanted.some((w) => same(w, spn)) || !othersEntry(spn));
   return wanted.filter((w) => live.entries.some((e) => same(e.spn, w)));
 }

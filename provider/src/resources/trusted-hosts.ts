@@ -1,23 +1,23 @@
-// TrustedHosts: WSMan Client/TrustedHosts treated as a set (case-insensitive). By
-// default the resource owns only the hosts it appended — Set-Item's "replace the
-// whole string" never happens — and delete removes just those. With `exclusive`,
-// the list is exactly `hosts` and delete restores the previous string byte for byte.
+// TrustedHosts: WSMan Client/TrustedHosts treated as a set (case-insensitive). The
+// resource declares its hosts in the host's ledger (trusted-hosts-ownership.ts):
+// Set-Item's "replace the whole string" never happens, and a host goes only when the
+// last resource declaring it leaves and it was not there before the first. With
+// `exclusive`, foreign entries are removed and come back when it leaves; the last
+// TrustedHosts resource to leave restores the string found before the first, byte for byte.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import {
-  addToTrustedHostsRaw,
-  formatTrustedHosts,
-  getTrustedHosts,
-  hasTrustedHost,
-  parseTrustedHosts,
-  removeFromTrustedHostsRaw,
-  setTrustedHosts,
-  TRUSTED_HOSTS_SETTING,
-} from "../windows";
-import { COMMON_OUTPUTS, diffInputs, newId } from "./common";
+import { getTrustedHosts, hasTrustedHost, parseTrustedHosts, TRUSTED_HOSTS_SETTING } from "../windows";
+import { COMMON_OUTPUTS, diffInputs, internalInputs, newId } from "./common";
 import type { TrustedHostsArgs } from "./args";
 import { Connection, connectionSchema, onHost, withConnectionDefaults } from "./connection";
-import { applyOrRecord, checkWith, providerShim, secretConnection, TYPE_MODULE } from "./dynamic";
+import { applyOrRecord, checkWith, providerShim, refuseImport, secretConnection, TYPE_MODULE } from "./dynamic";
+import { HostLedger } from "./ledger";
+import { ownedOf } from "./legacy-state";
+import { newOwnerId, ownerLabel } from "./owner";
+import { ledgerLists, othersWantPresent, Owned, withOwnership } from "./ownership";
+import { release } from "./release";
+import { subjects } from "./subjects";
+import { editTrustedHosts } from "./trusted-hosts-ownership";
 import { checked, hostPatternProblem, uniqueList } from "./validation";
 
 export const trustedHostsSchema = z
@@ -43,7 +43,7 @@ export const trustedHostsOutputs = z.object({
   value: z.string().describe("The whole TrustedHosts string on the host."),
 });
 
-type Inputs = z.infer<typeof trustedHostsSchema>;
+type Inputs = z.infer<typeof trustedHostsSchema> & { __owner?: string };
 
 export interface TrustedHostsState {
   connection: Connection;
@@ -52,15 +52,15 @@ export interface TrustedHostsState {
   host: string;
   /** The whole TrustedHosts string as last read or written. */
   value: string;
-  owned: {
-    /** Entries this resource appended (non-exclusive). */
-    added: string[];
-    /** Exclusive: the exact string before this resource first wrote it. */
-    previous?: string;
-  };
   lastApplied: string[];
+  /** The owner label the program passed (owner.ts). */
+  __owner?: string;
+  /** This resource's owner id and claims (ownership.ts); hidden from diffs. */
+  __owned: Owned;
   [key: string]: unknown;
 }
+
+const KIND = "TrustedHosts";
 
 export const trustedHostsProvider = {
   async check(_olds: unknown, news: Record<string, unknown>) {
@@ -76,9 +76,9 @@ export const trustedHostsProvider = {
   },
 
   async create(inputs: Inputs) {
-    const id = newId("TrustedHosts", inputs.connection);
-    const state = stateFrom(inputs, { added: [] });
-    await applyOrRecord(id, state, inputs, (s) => converge(s, undefined));
+    const id = newId(KIND, inputs.connection);
+    const state = stateFrom(inputs, { owner: newOwnerId(inputs.__owner, KIND), claims: {} });
+    await applyOrRecord(id, state, inputs, (s) => converge(s));
     return { id, outs: state };
   },
 
@@ -86,82 +86,51 @@ export const trustedHostsProvider = {
     return onHost(props.connection, async (op) => {
       op.working(TRUSTED_HOSTS_SETTING);
       const raw = await getTrustedHosts(op.api);
-      if (raw.trim() === "") return {}; // cleared out of band: the resource is gone
       const list = parseTrustedHosts(raw);
-      const hosts = props.exclusive ? list : props.hosts.filter((h) => hasTrustedHost(list, h));
+      const owner = props.__owned?.owner;
+      // Gone only when none of its hosts is left and the host's ledger has no record of it.
+      if (!props.hosts.some((h) => hasTrustedHost(list, h)) && !(await ledgerLists(op, owner))) return {};
+      let hosts = props.hosts.filter((h) => hasTrustedHost(list, h));
+      if (props.exclusive) {
+        // What is in the list, less the entries other resources declare.
+        const ledger = owner ? await HostLedger.load(op.api, owner) : undefined;
+        hosts = list.filter((e) => hasTrustedHost(props.hosts, e) || !(ledger && othersWantPresent(ledger, subjects.trustedHost(e))));
+      }
       const inputs = { connection: props.connection, hosts, exclusive: props.exclusive };
-      return { id, props: { ...props, ...inputs, value: raw }, inputs };
+      return { id, props: { ...props, ...inputs, value: raw }, inputs: { ...inputs, ...internalInputs(props) } };
     });
   },
 
   async update(id: string, olds: TrustedHostsState, news: Inputs) {
-    const state = stateFrom(news, olds.owned ?? { added: [] });
-    await applyOrRecord(id, state, news, (s) => converge(s, olds));
+    const state = stateFrom(news, ownedOf(KIND, id, olds, news.__owner));
+    await applyOrRecord(id, state, news, (s) => converge(s));
     return { outs: state };
   },
 
-  async delete(_id: string, props: TrustedHostsState) {
-    await onHost(props.connection, async (op) => {
-      op.working(TRUSTED_HOSTS_SETTING);
-      if (props.owned?.previous !== undefined) {
-        await setTrustedHosts(op.api, props.owned.previous, { host: op.host });
-        return;
-      }
-      const raw = await getTrustedHosts(op.api);
-      const next = removeFromTrustedHostsRaw(raw, props.owned?.added ?? []);
-      if (next !== raw) await setTrustedHosts(op.api, next, { host: op.host });
-    });
+  async delete(id: string, props: TrustedHostsState) {
+    const owned = ownedOf(KIND, id, props, props.__owner);
+    await withOwnership(props.connection, owned, [], (own) => release(own, own.mine()));
   },
 };
 
-function stateFrom(inputs: Inputs, owned: TrustedHostsState["owned"]): TrustedHostsState {
+function stateFrom(inputs: Inputs, owned: Owned): TrustedHostsState {
   return {
     connection: inputs.connection,
     hosts: inputs.hosts,
     exclusive: inputs.exclusive ?? false,
     host: inputs.connection.host,
     value: "",
-    owned: { ...owned, added: [...owned.added] },
     lastApplied: [],
+    __owner: inputs.__owner,
+    __owned: owned,
   };
 }
 
-async function converge(state: TrustedHostsState, olds: TrustedHostsState | undefined): Promise<void> {
-  await onHost(
-    state.connection,
-    async (op) => {
-      op.working(TRUSTED_HOSTS_SETTING);
-      const raw = await getTrustedHosts(op.api);
-      let next: string;
-      if (state.exclusive) {
-        // What to restore on delete: the string as it was without our own additions
-        // (non-empty only when an update switches a resource to exclusive).
-        if (state.owned.previous === undefined) state.owned.previous = removeFromTrustedHostsRaw(raw, state.owned.added);
-        state.owned.added = [];
-        next = formatTrustedHosts(state.hosts);
-      } else {
-        if (olds?.exclusive && state.owned.previous !== undefined) {
-          // Leaving exclusive mode: what was there before is no longer ours to restore.
-          delete state.owned.previous;
-        }
-        const live = parseTrustedHosts(raw);
-        // Hosts we appended that are no longer wanted go; foreign entries stay.
-        const unwanted = state.owned.added.filter((h) => !state.hosts.some((w) => w.toLowerCase() === h.toLowerCase()));
-        let working = removeFromTrustedHostsRaw(raw, unwanted);
-        state.owned.added = state.owned.added.filter((h) => !unwanted.includes(h) && hasTrustedHost(live, h));
-        const missing = state.hosts.filter((h) => !hasTrustedHost(parseTrustedHosts(working), h));
-        working = addToTrustedHostsRaw(working, missing);
-        state.owned.added.push(...missing);
-        next = working;
-      }
-      if (next !== raw) {
-        await setTrustedHosts(op.api, next, { host: op.host });
-        op.changes.push(`${TRUSTED_HOSTS_SETTING}: "${raw}" -> "${next}"`);
-      }
-      state.value = next;
-    },
-    { changes: state.lastApplied },
-  );
+async function converge(state: TrustedHostsState): Promise<void> {
+  await withOwnership(state.connection, state.__owned, state.lastApplied, async (own) => {
+    state.value = await editTrustedHosts(own, { hosts: state.hosts, exclusive: state.exclusive });
+    await release(own, own.undeclared());
+  });
 }
 
 /** The TrustedHosts resource: see {@link TrustedHostsArgs} (generated from the zod descriptions) for what it does and takes. */
@@ -173,6 +142,7 @@ export class TrustedHosts extends pulumi.dynamic.Resource {
   declare public readonly lastApplied: pulumi.Output<string[]>;
 
   constructor(name: string, args: TrustedHostsArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseImport(KIND, name, opts);
     super(
       providerShim("TrustedHosts"),
       name,
@@ -182,8 +152,9 @@ export class TrustedHosts extends pulumi.dynamic.Resource {
         exclusive: args.exclusive,
         value: undefined,
         host: undefined,
-        owned: undefined,
         lastApplied: undefined,
+        __owner: ownerLabel(KIND, name, opts),
+        __owned: undefined,
       },
       opts,
       TYPE_MODULE,
