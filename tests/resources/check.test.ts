@@ -1,6 +1,7 @@
 // `check` on its own: every invalid field is reported against its property path,
 // values unknown during preview are left alone, and defaults are filled in.
 import { credSSPClientProvider, credSSPServerProvider, delegationPolicyProvider, doubleHopCheckProvider, trustedHostsProvider } from "../../provider/src/resources";
+import { computerAdvice, spnAdvice } from "../../provider/src/resources/validation";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const conn = { host: "ws01.corp.test", user: "CORP\\admin", password: "s3cret-Pass!" };
@@ -46,26 +47,36 @@ describe("check", () => {
     ["bad realm", credSSPServerProvider, { connection: { ...conn, auth: "kerberos", realm: "CORP TEST" } }, "connection.realm", /Kerberos realm/],
     ["bad kdc", credSSPServerProvider, { connection: { ...conn, auth: "kerberos", kdc: "dc01:http" } }, "connection.kdc", /"host:port"/],
     ["host with a space", credSSPServerProvider, { connection: { ...conn, host: "bad host" } }, "connection.host", /not a valid host/],
-    ["port 0", credSSPServerProvider, { connection: { ...conn, port: 0 } }, "connection.port", /1-65535/],
-    ["port 65536", credSSPServerProvider, { connection: { ...conn, port: 65536 } }, "connection.port", /1-65535/],
+    ["port 0", credSSPServerProvider, { connection: { ...conn, port: 0 } }, "connection.port", /1-65535 \(got 0\)/],
+    ["port 65536", credSSPServerProvider, { connection: { ...conn, port: 65536 } }, "connection.port", /1-65535 \(got 65536\)/],
     ["basic over http", credSSPServerProvider, { connection: { ...conn, auth: "basic" } }, "connection.auth", /clear text/],
     ["unknown auth", credSSPServerProvider, { connection: { ...conn, auth: "digest" } }, "connection.auth", /"ntlm"\|"basic"\|"credssp"\|"kerberos"\|"negotiate"/],
-    ["bad fingerprint", credSSPServerProvider, { connection: { ...conn, certFingerprint: "abc" } }, "connection.certFingerprint", /SHA-256/],
+    ["bad fingerprint", credSSPServerProvider, { connection: { ...conn, certFingerprint: "abc" } }, "connection.certFingerprint", /SHA-256.*\(got "abc"\)/],
     ["unknown field", credSSPServerProvider, { connection: { ...conn, hots: "x" } }, "connection", /hots/],
     ["empty list", credSSPClientProvider, { connection: conn, delegateComputers: [] }, "delegateComputers", /empty/],
     ["duplicate computer", credSSPClientProvider, { connection: conn, delegateComputers: ["srv01.corp.test", "SRV01.corp.test"] }, "delegateComputers[1]", /duplicate/],
     ["bad wildcard computer", credSSPClientProvider, { connection: conn, delegateComputers: ["srv*.corp.test"] }, "delegateComputers[0]", /wildcard/],
+    ["trailing dot computer", credSSPClientProvider, { connection: conn, delegateComputers: ["srv01.corp.test."] }, "delegateComputers[0]", /ends with a dot: write "srv01\.corp\.test"/],
     ["SPN without service", delegationPolicyProvider, { connection: conn, allowFreshCredentials: ["srv01.corp.test"] }, "allowFreshCredentials[0]", /not an SPN/],
     ["SPN mid wildcard", delegationPolicyProvider, { connection: conn, allowSavedCredentials: ["WSMAN/a.*.corp.test"] }, "allowSavedCredentials[0]", /wildcard/],
     ["SPN duplicate", delegationPolicyProvider, { connection: conn, allowFreshCredentials: ["WSMAN/a.corp.test", "wsman/A.corp.test"] }, "allowFreshCredentials[1]", /duplicate/],
+    ["SPN trailing dot", delegationPolicyProvider, { connection: conn, allowFreshCredentials: ["WSMAN/srv01.corp.test."] }, "allowFreshCredentials[0]", /ends with a dot: write "srv01\.corp\.test"/],
     ["nothing managed", delegationPolicyProvider, { connection: conn }, "allowFreshCredentials", /nothing to manage/],
-    ["bad oracle", delegationPolicyProvider, { connection: conn, encryptionOracle: "off" }, "encryptionOracle", /forceUpdatedClients/],
+    ["bad oracle", delegationPolicyProvider, { connection: conn, encryptionOracle: "off" }, "encryptionOracle", /forceUpdatedClients.*\(got "off"\)/],
     ["trusted host wildcard", trustedHostsProvider, { connection: conn, hosts: ["*corp.test"] }, "hosts[0]", /wildcard/],
-  ] as const)("%s is reported against %s", async (_label, provider, news, property, reason) => {
+    ["trusted host trailing dot", trustedHostsProvider, { connection: conn, hosts: ["srv01.corp.test."] }, "hosts[0]", /ends with a dot/],
+  ] as const)("%s: reported against its path, naming the value typed", async (_label, provider, news, path, reason) => {
     const f = await failures(provider, news as Record<string, unknown>);
-    expect(f.map((x) => x.property)).toContain(property);
-    expect(f.find((x) => x.property === property)?.reason).toMatch(reason);
-    expect(f.find((x) => x.property === property)?.reason).toMatch(new RegExp(`^${property.replace(/[[\].]/g, "\\$&")}`));
+    const found = f.find((x) => x.reason.startsWith(`${path}: `));
+    expect(found?.reason).toMatch(reason);
+    // The engine prints `property <p> value {<inputs[p]>}` with a top-level lookup only:
+    // nested paths go without a property (no "{<nil>}"), the reason carries path and value.
+    expect(found?.property).toBe(/[.[]/.test(path) ? "" : path);
+  });
+
+  it("names the value the user typed for a nested item, as the engine will print it", async () => {
+    const [f] = await failures(delegationPolicyProvider, { connection: conn, allowFreshCredentials: ["WSMAN/ok.corp.test", "srv01"] });
+    expect(f).toEqual({ property: "", reason: expect.stringMatching(/^allowFreshCredentials\[1\]: "srv01" is not an SPN/) });
   });
 
   it("accepts the wildcard forms Windows accepts", async () => {
@@ -77,13 +88,33 @@ describe("check", () => {
     expect(await failures(credSSPClientProvider, { connection: { ...conn, host: UNKNOWN }, delegateComputers: UNKNOWN })).toEqual([]);
     expect(await failures(trustedHostsProvider, { connection: conn, hosts: ["ok.corp.test", UNKNOWN] })).toEqual([]);
     // …while known siblings are still checked.
-    expect((await failures(trustedHostsProvider, { connection: { ...conn, port: 99999 }, hosts: UNKNOWN })).map((f) => f.property)).toEqual(["connection.port"]);
+    expect((await failures(trustedHostsProvider, { connection: { ...conn, port: 99999 }, hosts: UNKNOWN })).map((f) => f.reason)).toEqual([
+      "connection.port: port must be 1-65535 (got 99999)",
+    ]);
   });
 
   it("never echoes the password in a failure", async () => {
     const f = await failures(credSSPServerProvider, { connection: { ...conn, port: -1, host: "" } });
     expect(f.length).toBeGreaterThan(0);
     expect(JSON.stringify(f)).not.toContain(conn.password);
+    const typed = await failures(credSSPServerProvider, { connection: { ...conn, password: 12345678 } });
+    expect(typed.map((x) => x.reason)).toEqual([expect.stringMatching(/^connection\.password: /)]);
+    expect(JSON.stringify(typed)).not.toContain("12345678");
+  });
+
+  it("passes the internal __owner input through untouched, and does not validate it", async () => {
+    const r = await credSSPServerProvider.check({}, { connection: conn, __owner: "urn:pulumi:dev::p::t::n", __provider: "x" });
+    expect(r.failures).toBeUndefined();
+    expect(r.inputs).toMatchObject({ __owner: "urn:pulumi:dev::p::t::n", __provider: "x" });
+  });
+
+  it("advises (a warning, not an error) on short names, HTTP SPNs and IP addresses, naming what the client must use", () => {
+    expect(spnAdvice("allowFreshCredentials", "WSMAN/srv01")).toMatch(/short name.*exactly "srv01".*Enter-PSSession -ComputerName srv01/);
+    expect(spnAdvice("allowFreshCredentials", "HTTP/srv01.corp.test")).toMatch(/HTTP SPN.*use "WSMAN\/srv01\.corp\.test"/);
+    expect(spnAdvice("allowFreshCredentials", "WSMAN/10.0.0.5")).toMatch(/IP address.*AllowFreshCredentialsWhenNTLMOnly/);
+    expect(computerAdvice("delegateComputers", "srv01")).toMatch(/^delegateComputers: "srv01" names the server by its short name/);
+    for (const fine of ["WSMAN/srv01.corp.test", "WSMAN/*.corp.test", "WSMAN/*", "TERMSRV/*"]) expect(spnAdvice("x", fine)).toBeUndefined();
+    expect(computerAdvice("x", "srv01.corp.test")).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@
 // zod-based `check`, recording partial state on failure, and the resource-side warnings.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PartialApplyError } from "./errors";
+import { ImportNotSupportedError, PartialApplyError } from "./errors";
 
 /** The module part of every type token: `pulumi-nodejs:dynamic/credssp:<Name>`. */
 export const TYPE_MODULE = "credssp";
@@ -56,22 +56,49 @@ function propertyPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, k) => (typeof k === "number" ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), "");
 }
 
+/** Keys the engine or our own classes add: not user inputs, so not validated. */
+const isInternalKey = (k: string): boolean => k.startsWith("__");
+
+/** The value a user typed at `path`, for a message (never a password). */
+function typedValue(inputs: unknown, path: readonly PropertyKey[]): string | undefined {
+  if (path[path.length - 1] === "password") return undefined;
+  const v = valueAt(inputs, path);
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean" || Array.isArray(v) || v === null) {
+    const text = JSON.stringify(v);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  }
+  return undefined;
+}
+
 /**
  * Validates inputs with zod and reports every problem against the property it is
- * about. Values still unknown during preview are not validated (nor is anything
- * whose problem stems from an unknown inside it).
+ * about, naming the value typed. Values still unknown during preview are not
+ * validated (nor is anything whose problem stems from an unknown inside it).
+ *
+ * The engine prints a failure as `property <p> value {<inputs[p]>} has a problem`,
+ * looking `p` up at the top level only: a nested path (`allowFreshCredentials[0]`,
+ * `connection.port`) would print `{<nil>}`. So a nested problem is reported with no
+ * property (the engine then prints "resource … has a problem:") and the reason
+ * starts with the path and carries the value.
  */
 export function checkWith<T>(
   schema: z.ZodType<T>,
   news: Record<string, unknown>,
   normalise: (v: T) => Record<string, unknown>,
 ): pulumi.dynamic.CheckResult {
-  const { __provider, ...inputs } = news;
+  const internal = Object.fromEntries(Object.entries(news).filter(([k]) => isInternalKey(k)));
+  const inputs = Object.fromEntries(Object.entries(news).filter(([k]) => !isInternalKey(k)));
   const parsed = schema.safeParse(inputs);
-  if (parsed.success) return { inputs: { ...normalise(parsed.data), __provider } };
+  if (parsed.success) return { inputs: { ...normalise(parsed.data), ...internal } };
   const failures = parsed.error.issues
     .filter((issue) => !hiddenByUnknown(inputs, issue.path))
-    .map((issue) => ({ property: propertyPath(issue.path) || "(inputs)", reason: `${propertyPath(issue.path) || "inputs"}: ${issue.message}` }));
+    .map((issue) => {
+      const path = propertyPath(issue.path);
+      const value = typedValue(inputs, issue.path);
+      const shown = value !== undefined && !issue.message.includes(value) && !issue.message.includes(String(valueAt(inputs, issue.path))) ? ` (got ${value})` : "";
+      const topLevel = issue.path.length === 1 && typeof issue.path[0] === "string";
+      return { property: topLevel ? path : "", reason: `${path || "inputs"}: ${issue.message}${shown}` };
+    });
   return { inputs: news, failures };
 }
 
@@ -79,8 +106,11 @@ export function checkWith<T>(
  * Runs an apply step; on failure, hands the engine the state reached so far. The
  * engine stores those properties as they are, so they must carry the serialised
  * provider (`__provider`) from the inputs, or later operations cannot load it.
+ * A failure that changed nothing on the host is passed on as it is: the engine then
+ * keeps what it had (for an update, the old inputs — a mistyped password in an
+ * update is not stored, so destroy and refresh still work).
  */
-export async function applyOrRecord<S extends Record<string, unknown>>(
+export async function applyOrRecord<S extends Record<string, unknown> & { lastApplied: string[] }>(
   id: string,
   state: S,
   inputs: object,
@@ -90,9 +120,60 @@ export async function applyOrRecord<S extends Record<string, unknown>>(
     await apply(state);
     return state;
   } catch (err) {
+    if (state.lastApplied.length === 0) throw err;
     const recorded = { ...state, __provider: (inputs as { __provider?: unknown }).__provider };
     throw new PartialApplyError(id, recorded, err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+/** Refuses the `import` resource option up front, with the reason and what to do instead. */
+export function refuseImport(kind: ResourceKind, name: string, opts: pulumi.CustomResourceOptions | undefined): void {
+  if (opts?.import === undefined) return;
+  throw new ImportNotSupportedError(kind, name);
+}
+
+/**
+ * Pulumi's dynamic-provider host prints every error from check, diff, read and
+ * delete to stderr as `${err}: ${err.stack}` before handing it to the engine, which
+ * prints it again under the resource: each failure showed three times, once with a
+ * stack frame. Our errors are already sentences naming host, setting and fix, so the
+ * host's extra line is dropped — unless verbose logging reaches the plugin
+ * (`pulumi … -v=9 --logflow`) or PULUMI_CREDSSP_DEBUG is set.
+ */
+export function quietErrors<P extends object>(provider: P): P {
+  const verbose = process.argv.some((a) => /^-v=[1-9]/.test(a)) || !!process.env.PULUMI_CREDSSP_DEBUG;
+  if (verbose) return provider;
+  const wrapped: Record<string, unknown> = { ...(provider as Record<string, unknown>) };
+  for (const method of ["check", "diff", "read", "delete"] as const) {
+    const fn = (provider as Record<string, unknown>)[method];
+    if (typeof fn !== "function") continue;
+    wrapped[method] = async (...args: unknown[]) => {
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(provider, args);
+      } catch (err) {
+        muteOnce(err);
+        throw err;
+      }
+    };
+  }
+  return wrapped as P;
+}
+
+const muted = new Set<string>();
+let consoleFiltered = false;
+
+function muteOnce(err: unknown): void {
+  const e = err as Error;
+  const line = `${e}: ${e?.stack}`;
+  muted.add(line);
+  setTimeout(() => muted.delete(line), 10_000).unref();
+  if (consoleFiltered) return;
+  consoleFiltered = true;
+  const original = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    if (args.length === 1 && typeof args[0] === "string" && muted.delete(args[0])) return;
+    original(...args);
+  };
 }
 
 /**

@@ -35,8 +35,15 @@ export function hostProblem(value: string): string | undefined {
   return `"${value}" is not a valid host name or IP address`;
 }
 
-/** A host pattern in a delegation list or TrustedHosts: name, IP, `*` or `*.domain`. */
+/**
+ * A host pattern in a delegation list or TrustedHosts: name, IP, `*` or `*.domain`.
+ * No trailing dot: Windows compares these names as text, so "srv01.corp." would be
+ * a second entry next to "srv01.corp" that no client ever matches.
+ */
 export function hostPatternProblem(value: string): string | undefined {
+  if (value.length > 1 && value.endsWith(".") && !isIpAddress(value)) {
+    return `"${value}" ends with a dot: write "${value.replace(/\.+$/, "")}" (Windows matches these names as text, so the dotted form would be another entry)`;
+  }
   if (value.includes("*")) return wildcardProblem(value);
   return hostProblem(value);
 }
@@ -100,6 +107,45 @@ export function uniqueList(item: z.ZodType<string>, what: string) {
         }
       });
     });
+}
+
+/** True for a single-label name (`srv01`): not an FQDN, an IP address or a wildcard. */
+export function isShortName(host: string): boolean {
+  return !host.includes(".") && !host.includes("*") && !isIpAddress(host) && isHostName(host);
+}
+
+/**
+ * Advice for an SPN in a delegation list, or undefined when it is fine: an IP address
+ * (NTLM-only route), a short name (the client must then connect by exactly that
+ * name), or a service other than WSMAN (PowerShell remoting asks for WSMAN/<host>).
+ */
+export function spnAdvice(field: string, spn: string): string | undefined {
+  const host = spnHost(spn);
+  const service = spn.slice(0, spn.indexOf("/"));
+  if (/^https?$/i.test(service)) {
+    return (
+      `${field}: "${spn}" is an ${service.toUpperCase()} SPN. PowerShell remoting (WinRM) delegates to "WSMAN/${host}", so this entry ` +
+      `does not allow the double hop; use "WSMAN/${host}" (${service.toUpperCase()}/ is for other services, e.g. a web server using Kerberos).`
+    );
+  }
+  if (isIpAddress(host)) return ipDelegationWarning(field, spn);
+  if (isShortName(host)) return shortNameWarning(field, spn, host);
+  return undefined;
+}
+
+/** Advice for a CredSSPClient delegate computer (its SPN is wsman/<computer>). */
+export function computerAdvice(field: string, computer: string): string | undefined {
+  if (isIpAddress(computer)) return ipDelegationWarning(field, computer);
+  if (isShortName(computer)) return shortNameWarning(field, computer, computer);
+  return undefined;
+}
+
+function shortNameWarning(field: string, value: string, host: string): string {
+  return (
+    `${field}: "${value}" names the server by its short name. Delegation is then allowed only when the client connects ` +
+    `to exactly "${host}" (Enter-PSSession -ComputerName ${host}); connecting by its FQDN is not covered, the most common ` +
+    `cause of "A computer policy does not allow the delegation". Prefer the FQDN (or a "*.<domain>" wildcard).`
+  );
 }
 
 /** The advice given when a delegation target is an IP address (the top CredSSP mistake). */
