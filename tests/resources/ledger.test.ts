@@ -80,6 +80,22 @@ describe("the ownership ledger", () => {
     expect((await oob(host).ledger())?.subjects[S]).toEqual({ before: false, owners: { "urn:b#2": true } });
   });
 
+  it("two owners leaving at once, each seeing the other: the write that removes the last owner reports it, to restore", async () => {
+    const a = await HostLedger.load(client(), "urn:a#1");
+    a.declare(S, true, { before: false });
+    await a.commit();
+    const b = await HostLedger.load(client(), "urn:b#2");
+    b.declare(S, true, { before: true, adopted: true });
+    await b.commit();
+    const aLeaving = await HostLedger.load(client(), "urn:a#1");
+    const bLeaving = await HostLedger.load(client(), "urn:b#2");
+    expect(aLeaving.withdraw(S).remaining).toEqual([true]); // each restores nothing: the other remains
+    expect(bLeaving.withdraw(S).remaining).toEqual([true]);
+    expect(await aLeaving.commit()).toEqual([]);
+    expect(await bLeaving.commit()).toEqual([{ subject: S, mine: true, record: { before: false, owners: { "urn:b#2": true } } }]);
+    expect(await oob(host).ledger()).toBeUndefined();
+  });
+
   it("a write that another process overwrites before the read-back is detected and merged again", async () => {
     // B read the ledger before A wrote, and writes its own version right after A's
     // write lands: A's read-back lacks A's change, so A merges into B's and writes again.

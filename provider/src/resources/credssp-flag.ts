@@ -15,6 +15,7 @@ export async function declareFlag(own: Ownership, role: CredSSPRole): Promise<vo
   if (live) return;
   const result = await own.write(`${setting}: false -> true`, () => setCredSSP(op.api, role, true, { host: op.host }));
   if (result.changed) op.changes.push(`${setting}: ${result.previous} -> true`);
+  else own.correct(subjects.flag(role), true, { before: true, adopted: true }); // another process turned it on meanwhile
 }
 
 /** Withdraws this owner; the last one restores the flag found before the first. */

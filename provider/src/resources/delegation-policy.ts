@@ -228,6 +228,10 @@ async function converge(state: DelegationPolicyState): Promise<void> {
       own.declare(ORACLE_SUBJECT, level, live === level ? { before: level, adopted: true } : { before: live ?? null });
       const result = await own.write(`${ENCRYPTION_ORACLE_VALUE}: ${live ?? "absent"} -> ${level}`, () => setEncryptionOracle(op.api, level));
       if (result.changed) op.changes.push(`${ENCRYPTION_ORACLE_VALUE}: ${result.previous ?? "absent"} -> ${level}`);
+      if (result.previous !== live) {
+        // Another process changed it between our read and this write: record what the write found.
+        own.correct(ORACLE_SUBJECT, level, result.previous === level ? { before: level, adopted: true } : { before: result.previous ?? null });
+      }
     }
     await release(own, own.undeclared());
   });

@@ -15,10 +15,14 @@
 //
 // StdRegProv has no compare-and-set, so an operation reads the ledger once at its
 // start, works, and commits its own changes (a delta) once at its end: re-read,
-// merge, write, read back. A read-back that does not show the delta means another
-// process wrote over it; the delta is merged again and rewritten, a few times.
-// What remains is documented in the README: two writers whose re-read and write
-// interleave within one round trip can still lose the earlier write.
+// merge, write, pause, read back. The pause (twice the round trip just measured)
+// lets a concurrent writer's stale write land before the read-back, which then lacks
+// the delta: it is merged again and rewritten, a few times. Whoever's write removes
+// the last owner of a subject restores it, even when its own view at the start still
+// showed another owner (both left at once). What remains is documented in the
+// README: a writer whose re-read and write take longer than the other's pause can
+// still overwrite it unseen, and a join racing a last leave can find its setting
+// restored away (its next refresh shows the drift; up puts it back).
 import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
 import type { WsmanHostApi } from "../windows";
 import { deepEqual } from "./common";
@@ -60,10 +64,20 @@ export const LEDGER_SETTING = hklmPath(LEDGER_KEY, LEDGER_VALUE);
 /** This operation's change to one subject, re-applied on top of whatever the host holds at commit. */
 interface Delta {
   withdrawn: boolean;
+  /** Withdrawn while other owners remained in this operation's view: it restored nothing. */
+  leftOthers?: boolean;
+  /** Withdrawn: the value this owner had declared. */
+  mine?: unknown;
   value?: unknown;
   /** The record's fields as this operation knows them (used when the host has none). */
   fields: Before;
-  /** Replace an adopted record's `before` with `fields` (a healed claim that saw the real prior). */
+  /** This operation created the record (no owner had one when it looked). */
+  created?: boolean;
+  /**
+   * Replace an adopted record's `before` with `fields`: this operation saw the real
+   * prior (it changed the value), while the adoption may have seen its write — a
+   * record created at the same time by another process, or a healed claim.
+   */
   override?: boolean;
   /** Fields this operation changed on an existing record (e.g. the name of an entry it rewrote). */
   patch?: Partial<Before>;
@@ -155,6 +169,8 @@ export class HostLedger {
     if (rec === undefined) {
       rec = { ...beforeOf(first), owners: {} };
       this.doc.subjects[s] = rec;
+      delta.created = true;
+      if (!first.adopted) delta.override = true;
     } else if (opts.heal && rec.adopted && !first.adopted) {
       Object.assign(rec, beforeOf(first));
       delete rec.adopted;
@@ -167,6 +183,18 @@ export class HostLedger {
     delta.fields = beforeOf(rec);
     this.deltas.set(s, delta);
     return rec;
+  }
+
+  /**
+   * Undoes a declaration this operation just made that created the record, when the
+   * write it was made for found the host already changed (another process got there
+   * first): the caller declares again with what the write reported.
+   */
+  retract(s: SubjectId): void {
+    const delta = this.deltas.get(s);
+    if (!delta?.created) return;
+    delete this.doc.subjects[s];
+    this.deltas.delete(s);
   }
 
   /** Changes fields of `s`'s record (e.g. the value name an entry took when this owner wrote it). */
@@ -192,7 +220,7 @@ export class HostLedger {
     const remaining = Object.values(rec.owners);
     if (remaining.length === 0) delete this.doc.subjects[s];
     const prior = this.deltas.get(s);
-    this.deltas.set(s, { withdrawn: true, fields: beforeOf(rec), override: prior?.override, patch: prior?.patch });
+    this.deltas.set(s, { withdrawn: true, leftOthers: remaining.length > 0, mine, fields: beforeOf(rec), override: prior?.override, patch: prior?.patch });
     return { mine, remaining, record: rec };
   }
 
@@ -202,24 +230,54 @@ export class HostLedger {
   }
 
   /**
-   * Writes this operation's changes: re-read, merge them in, write, read back. When
-   * the read-back lacks them (another process wrote in between), merge into what it
-   * shows and write again. Nothing to do → no request at all.
+   * Writes this operation's changes: re-read, merge them in, write, pause, read back.
+   * When the read-back lacks them (another process wrote in between), merge into what
+   * it shows and write again. Nothing to do → no request at all. Returns the subjects
+   * whose last owner this write removed although this operation had seen others
+   * remaining (they left at the same time): the caller must restore those.
    */
-  async commit(): Promise<void> {
-    if (this.deltas.size === 0) return;
+  async commit(): Promise<Array<{ subject: SubjectId; mine: unknown; record: SubjectRecord }>> {
+    if (this.deltas.size === 0) return [];
+    const t0 = Date.now();
     let current = await readDoc(this.reg);
+    const roundTrip = Math.max(1, Date.now() - t0);
+    let orphans: Array<{ subject: SubjectId; mine: unknown; record: SubjectRecord }> = [];
     for (let attempt = 1; ; attempt++) {
       if (this.satisfiedBy(current)) break;
       if (attempt > MAX_ATTEMPTS) {
         throw new LedgerError(`${LEDGER_SETTING} kept changing under this operation (${MAX_ATTEMPTS} attempts); another process is writing it — retry`);
       }
-      if (attempt > 1) await sleep(20 + Math.floor(Math.random() * 80 * attempt));
+      if (attempt > 1) await sleep(Math.floor(Math.random() * 40 * attempt));
+      orphans = this.orphansIn(current);
       await writeDoc(this.reg, this.mergeInto(current), Object.keys(current.subjects).length === 0);
+      // A concurrent writer that re-read before this write lands its (stale) write
+      // within about one round trip: wait for it, so the read-back can see it.
+      await sleep(Math.min(2000, 2 * roundTrip + Math.floor(Math.random() * roundTrip)));
       current = await readDoc(this.reg);
     }
     this.doc = current;
     this.deltas.clear();
+    return orphans;
+  }
+
+  /**
+   * Puts a subject back into this operation's view with this owner as its only one
+   * (not written): so that the release code, withdrawing again, restores it.
+   */
+  reinstate(s: SubjectId, mine: unknown, record: SubjectRecord): void {
+    this.doc.subjects[s] = { ...beforeOf(record), owners: { [this.owner]: mine } };
+  }
+
+  /** Withdrawn subjects of which `base` shows this owner as the last one, though this operation saw others. */
+  private orphansIn(base: LedgerDoc): Array<{ subject: SubjectId; mine: unknown; record: SubjectRecord }> {
+    const out: Array<{ subject: SubjectId; mine: unknown; record: SubjectRecord }> = [];
+    for (const [s, d] of this.deltas) {
+      const owners = Object.keys(base.subjects[s]?.owners ?? {});
+      if (d.withdrawn && d.leftOthers && owners.length === 1 && owners[0] === this.owner) {
+        out.push({ subject: s, mine: d.mine, record: { ...base.subjects[s] } });
+      }
+    }
+    return out;
   }
 
   /** `doc` with this operation's deltas applied (a copy). */

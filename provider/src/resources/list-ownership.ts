@@ -63,6 +63,8 @@ export async function applyList(own: Ownership, policy: DelegationPolicyName, wa
       if (name !== String(next)) own.patch(s, { name });
       next = Number(name) + 1;
       changes.push(`${policy}: added ${name}=${spn}`);
+    } else {
+      own.correct(s, true, { before: { spn }, adopted: true }); // another process added it meanwhile
     }
   }
 
@@ -91,6 +93,15 @@ export async function applyList(own: Ownership, policy: DelegationPolicyName, wa
   const result = await own.write(`${policy} switch and ConcatenateDefaults: set to 1, ${concat}`, () =>
     setSwitches(api, policy, { enabled: 1, concatenateDefaults: concat }),
   );
+  // Another process changed a switch between our read and this write: record what the write found.
+  if (result.previous.enabled !== live.enabled) {
+    const was = result.previous.enabled;
+    own.correct(sw.enabled, 1, was === 1 ? { before: 1, adopted: true } : { before: was ?? null, names });
+  }
+  if (result.previous.concatenateDefaults !== live.concatenateDefaults) {
+    const was = result.previous.concatenateDefaults;
+    own.correct(sw.concatenateDefaults, concat, was === concat ? { before: concat, adopted: true } : { before: was ?? null });
+  }
   if (result.previous.enabled !== 1) changes.push(`${policy} switch: ${result.previous.enabled ?? "absent"} -> 1`);
   if (result.previous.concatenateDefaults !== concat) {
     changes.push(`${policy} ConcatenateDefaults: ${result.previous.concatenateDefaults ?? "absent"} -> ${concat}`);

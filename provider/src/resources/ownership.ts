@@ -11,6 +11,7 @@
 import type { Connection, HostOp } from "./connection";
 import { onHost } from "./connection";
 import { Before, HostLedger, LEDGER_SETTING, SubjectId, SubjectRecord } from "./ledger";
+import { release } from "./release";
 
 /** What a resource declares for one subject, and the record as it knew it. */
 export interface Claim {
@@ -54,6 +55,15 @@ export class Ownership {
     this.declaredNow.add(s);
     this.claims[s] = { value, first: { ...snapshot(rec) } };
     return rec;
+  }
+
+  /**
+   * Declares again after a write reported a different prior than the one declared
+   * (another process changed the value between the read and the write).
+   */
+  correct(s: SubjectId, value: unknown, first: Before): SubjectRecord {
+    this.ledger.retract(s);
+    return this.declare(s, value, first);
   }
 
   /** Records a field learnt after declaring (the value name an entry took). */
@@ -124,7 +134,15 @@ export async function withOwnership<T>(
       try {
         const result = await fn(own);
         op.working(LEDGER_SETTING);
-        await ledger.commit();
+        const orphans = await ledger.commit();
+        if (orphans.length > 0) {
+          // Another owner left at the same time, and this write removed the last of
+          // them: this operation restores what that leaves, then records it.
+          for (const o of orphans) ledger.reinstate(o.subject, o.mine, o.record);
+          await release(own, orphans.map((o) => o.subject));
+          op.working(LEDGER_SETTING);
+          await ledger.commit();
+        }
         return result;
       } catch (err) {
         // A write in flight may have landed: say so, and treat the host as changed.
