@@ -13,7 +13,9 @@
 // - a file backend in a fresh temp folder and a fixed passphrase, so nothing
 //   touches ~/.pulumi or a cloud backend;
 // - a workDir inside the package root (pulumi/pulumi#5578): the dynamic provider
-//   plugin resolves @pulumi/pulumi from the engine's working directory.
+//   plugin resolves @pulumi/pulumi from the engine's working directory;
+// - the project option `refresh: always` (as in the root Pulumi.yaml), so every
+//   preview, up and destroy reads the hosts first and plain `preview` shows drift.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -22,6 +24,7 @@ import {
   ConfigMap,
   EngineEvent,
   LocalWorkspace,
+  ProjectSettings,
   PulumiCommand,
   PulumiFn,
   Stack,
@@ -44,6 +47,21 @@ export interface OpenStackOptions {
   config?: ConfigMap;
   /** Reuse a backend folder (e.g. to reopen a stack); a fresh temp folder otherwise. */
   backendDir?: string;
+  /**
+   * The project's `options.refresh`: "always" (the default, as this project ships it)
+   * refreshes before every preview, up and destroy; "default" leaves Pulumi's own
+   * default (no refresh unless asked).
+   */
+  refresh?: "always" | "default";
+}
+
+/** The project settings every stack opened here uses: the root Pulumi.yaml's, as an inline program needs them. */
+export function projectSettings(name: string, backendUrl: string, refresh: "always" | "default" = "always"): ProjectSettings {
+  // `options` is a Pulumi.yaml key the Automation API's type does not list; it is
+  // written to the workspace's Pulumi.yaml as given.
+  const settings = { name, runtime: "nodejs", backend: { url: backendUrl } } as ProjectSettings & { options?: { refresh: string } };
+  if (refresh === "always") settings.options = { refresh: "always" };
+  return settings;
 }
 
 export interface EngineStack {
@@ -107,7 +125,7 @@ export async function openStack(opts: OpenStackOptions): Promise<EngineStack> {
       workDir,
       pulumiCommand: await pulumiCommand(),
       envVars: env,
-      projectSettings: { name: opts.projectName, runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
+      projectSettings: projectSettings(opts.projectName, env.PULUMI_BACKEND_URL, opts.refresh),
     },
   );
   if (opts.config) await stack.setAllConfig(opts.config);
@@ -136,7 +154,8 @@ export interface PlannedChange {
 /**
  * The engine leaves `diffs`/`detailedDiff` empty for dynamic providers, whose Diff
  * returns no per-property detail; its own display compares the step's old and new
- * inputs. We do the same, so tests and the demo name drifted properties exactly as
+ * inputs, hiding keys that start with "__" (internal: `__provider`, our `__owner`).
+ * We do the same, so tests and the demo name drifted properties exactly as
  * `pulumi preview --diff` shows them.
  */
 export function plannedChanges(events: EngineEvent[]): PlannedChange[] {
@@ -147,9 +166,8 @@ export function plannedChanges(events: EngineEvent[]): PlannedChange[] {
     if (step.type === "pulumi:pulumi:Stack" || step.type.startsWith("pulumi:providers:")) continue;
     const olds = step.old?.inputs ?? {};
     const news = step.new?.inputs ?? {};
-    const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
-    keys.delete("__provider");
-    const properties = [...keys].filter((k) => !deepEqual(olds[k], news[k])).sort();
+    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !k.startsWith("__"));
+    const properties = keys.filter((k) => !deepEqual(olds[k], news[k])).sort();
     changes.push({ name: step.urn.split("::").pop() ?? step.urn, type: step.type, op: step.op, properties });
   }
   return changes;
