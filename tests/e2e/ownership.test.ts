@@ -6,12 +6,12 @@
 // (testkit: liveSnapshot walks the WSMan config and all of HKLM; oob reads single
 // settings and the ledger), never from the resources' outputs.
 import * as dns from "node:dns";
-import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "../../provider/src";
 import type { ConnectionArgs } from "../../provider/src";
 import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
 import { EngineStack, openStack } from "../../scripts/engine";
 import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
 import { oob, ownersOf } from "../../testkit/out-of-band";
+import { DoubleHopPart, doubleHopResources } from "../../testkit/programs";
 
 jest.setTimeout(420_000);
 
@@ -20,18 +20,9 @@ const SRV01 = "srv01.corp.test";
 const FRESH = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`;
 const SPN_SUBJECT = `entry:AllowFreshCredentials/wsman/${SRV01}`;
 
-/** The double hop (the README's minimal program), with the resource names given a suffix and the connections given. */
-function doubleHop(ws01: ConnectionArgs, srv01: ConnectionArgs, suffix = "", only?: string[]): () => Promise<void> {
-  return async () => {
-    const want = (name: string) => only === undefined || only.includes(name);
-    const spn = `WSMAN/${SRV01}`;
-    if (want("server")) new CredSSPServer(`srv01-accepts-credssp${suffix}`, { connection: srv01 });
-    if (want("client")) new CredSSPClient(`ws01-offers-credssp${suffix}`, { connection: ws01, delegateComputers: [SRV01] });
-    if (want("policy")) {
-      new DelegationPolicy(`ws01-may-delegate${suffix}`, { connection: ws01, allowFreshCredentials: [spn], allowFreshCredentialsWhenNTLMOnly: [spn] });
-    }
-    if (want("trusted")) new TrustedHosts(`ws01-trusts-srv01${suffix}`, { connection: ws01, hosts: [SRV01] });
-  };
+/** The double hop's four resources as a program (testkit/programs.ts). */
+function doubleHop(ws01: ConnectionArgs, srv01: ConnectionArgs, suffix = "", only?: DoubleHopPart[]): () => Promise<void> {
+  return async () => doubleHopResources(ws01, srv01, SRV01, { suffix, only });
 }
 
 /** Everything the double hop needs, read live: the assertion of "the host is still configured". */
@@ -165,7 +156,7 @@ describe("ownership through the real engine: nothing is removed while a resource
     const [ws01, srv01] = hosts;
     await seedForeign(ws01);
     const before = [await liveSnapshot(ws01), await liveSnapshot(srv01)];
-    let only: string[] | undefined;
+    let only: DoubleHopPart[] | undefined;
     const engine = await open("e2e-overlap", () => doubleHop(ws01.connection, srv01.connection, "", only)());
     expect((await engine.stack.up()).summary.result).toBe("succeeded");
     // Which of CredSSPClient and DelegationPolicy added the entry first (they run in parallel)?
@@ -174,7 +165,7 @@ describe("ownership through the real engine: nothing is removed while a resource
     expect(ledger?.subjects[SPN_SUBJECT]).toMatchObject({ before: null });
     const gone = first.includes("CredSSPClient") ? "client" : "policy";
 
-    only = ["server", "client", "policy", "trusted"].filter((r) => r !== gone);
+    only = (["server", "client", "policy", "trusted"] as const).filter((r) => r !== gone);
     const up = await engine.stack.up();
     expect(up.summary.resourceChanges).toMatchObject({ delete: 1 });
     const ws = oob(ws01);
