@@ -145,9 +145,9 @@ export async function withOwnership<T>(
         }
         return result;
       } catch (err) {
-        // A write in flight may have landed: say so, and treat the host as changed.
+        // A write in flight may have landed (its answer lost): say so, and treat the host as changed.
         const interrupted = own.interrupted();
-        if (interrupted !== undefined) op.changes.push(`${interrupted} (interrupted: may have been applied)`);
+        if (interrupted !== undefined && mayHaveLanded(err)) op.changes.push(`${interrupted} (interrupted: may have been applied)`);
         // Record what did happen, so nothing on the host is left without its owner.
         if (op.changes.length > 0) await ledger.commit().catch(() => undefined);
         throw err;
@@ -155,6 +155,17 @@ export async function withOwnership<T>(
     },
     { changes },
   );
+}
+
+/**
+ * Whether a write that failed with `err` may still have changed the host. A refusal
+ * — a SOAP fault, a StdRegProv error code, a Group Policy check, bad credentials —
+ * means it did not; a lost connection, a timeout or a read-back that disagrees
+ * means it may have.
+ */
+function mayHaveLanded(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return !["WINRM_FAULT", "WINRM_AUTH", "WINRM_CONFIG", "WINDOWS_POLICY_CONTROLLED", "WINDOWS_REGISTRY", "WINDOWS_INVALID_ARGUMENT"].includes(String(code));
 }
 
 /** Reads whether the host's ledger lists `owner` at all (read: is anything of this resource left?). */
