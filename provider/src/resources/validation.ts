@@ -120,6 +120,7 @@ export function isShortName(host: string): boolean {
  * name), or a service other than WSMAN (PowerShell remoting asks for WSMAN/<host>).
  */
 export function spnAdvice(field: string, spn: string): string | undefined {
+  if (spnProblem(spn) !== undefined) return undefined; // check refuses it: no advice on top
   const host = spnHost(spn);
   const service = spn.slice(0, spn.indexOf("/"));
   if (/^https?$/i.test(service)) {
@@ -135,6 +136,7 @@ export function spnAdvice(field: string, spn: string): string | undefined {
 
 /** Advice for a CredSSPClient delegate computer (its SPN is wsman/<computer>). */
 export function computerAdvice(field: string, computer: string): string | undefined {
+  if (hostPatternProblem(computer) !== undefined) return undefined; // check refuses it
   if (isIpAddress(computer)) return ipDelegationWarning(field, computer);
   if (isShortName(computer)) return shortNameWarning(field, computer, computer);
   return undefined;
