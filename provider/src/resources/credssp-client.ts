@@ -35,7 +35,7 @@ export const credSSPClientSchema = z
   .describe(
     "Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to " +
       "`wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, " +
-      "without duplicates. Delete removes only the entries it added and restores the client flag.",
+      "without duplicates. Delete takes back only what no other resource on the host still declares, restoring what was there before the first.",
   );
 
 export const credSSPClientOutputs = z.object({

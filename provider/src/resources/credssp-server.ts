@@ -23,7 +23,7 @@ export const credSSPServerSchema = z
   .strict()
   .describe(
     "Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. " +
-      "Delete restores the value found at create.",
+      "Delete restores the value found before the first resource that declared it, once no resource on the host declares it.",
   );
 
 export const credSSPServerOutputs = z.object({

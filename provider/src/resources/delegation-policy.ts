@@ -1,8 +1,9 @@
 // DelegationPolicy: the Credentials Delegation group policies (CredSsp.admx) as the
 // registry holds them, plus the CVE-2018-0886 encryption-oracle level. Each list
 // given is managed; lists left out are not touched. `exclusive: false` (default)
-// owns only this resource's entries; `exclusive: true` makes each given list exactly
-// what it says (foreign entries are removed, recorded, and restored on delete).
+// declares only this resource's entries; `exclusive: true` makes each given list
+// exactly what it says, less what other resources declare (foreign entries are
+// removed, recorded in the host's ledger, and restored on delete).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
@@ -51,7 +52,7 @@ const spnListOf = (policy: string, when: string) =>
     .optional()
     .describe(
       `SPNs for "${policy}"${when}, e.g. \`WSMAN/srv01.corp.example.com\` or \`WSMAN/*.corp.example.com\`. ` +
-        "The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.",
+        "Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.",
     );
 const ORACLE_SETTING = hklmPath(ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_VALUE);
 const ORACLE_LEVELS = Object.keys(ENCRYPTION_ORACLE_LEVELS) as [EncryptionOracleLevel, ...EncryptionOracleLevel[]];
@@ -82,8 +83,8 @@ export const delegationPolicySchema = z
       .boolean()
       .optional()
       .describe(
-        "`false` (default): own only this resource's entries. `true`: make each given list exactly what it says; " +
-          "foreign entries are removed, recorded, and put back on delete.",
+        "`false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries " +
+          "other resources declare; foreign entries are removed, recorded, and put back on delete.",
       ),
     encryptionOracle: z
       .enum(ORACLE_LEVELS)

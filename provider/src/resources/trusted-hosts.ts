@@ -30,12 +30,15 @@ export const trustedHostsSchema = z
     exclusive: z
       .boolean()
       .optional()
-      .describe("Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`."),
+      .describe(
+        "Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.",
+      ),
   })
   .strict()
   .describe(
     "Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. " +
-      "Delete removes only what it added, keeping every other entry's exact text; with `exclusive` it restores the previous string exactly.",
+      "Delete removes only hosts it added that no other resource still declares, keeping every other entry's exact text; " +
+        "the last TrustedHosts resource to go restores the string found before the first, byte for byte.",
   );
 
 export const trustedHostsOutputs = z.object({
