@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { doubleHop } from "../examples/double-hop/program";
 import { deepEqual } from "../provider/src/resources/common";
-import { CREDENTIALS_DELEGATION_KEY, formatCredSSPStatus, HostStateSnapshot, readHostState } from "../provider/src/windows";
+import { CREDENTIALS_DELEGATION_KEY, formatCredSSPStatus, HostStateSnapshot, LEDGER_KEY, readHostState } from "../provider/src/windows";
 import { EngineStack, openStack, plannedChanges } from "./engine";
 import { FleetHost, liveSnapshot, startFleetHost, stopFleet } from "../testkit/fleet";
 import { oob } from "../testkit/out-of-band";
@@ -29,8 +29,8 @@ const STEPS = {
   up: "pulumi up: apply the topology and prove it (examples/double-hop, through the real engine)",
   works: "After up: the same Invoke-Command lists \\\\fs01\\share, with the credentials srv01 was given",
   clean: "pulumi preview: nothing left to do",
-  drift: "Drift: a GPO refresh rewrites ws01's policy and someone disables CredSSP on srv01; preview --refresh names what drifted and which link broke",
-  converge: "pulumi up --refresh: converge, and the check passes again",
+  drift: "Drift: a GPO refresh rewrites ws01's policy and someone disables CredSSP on srv01; plain pulumi preview (no --refresh) names what drifted and which link broke",
+  converge: "pulumi up (plain): converge, and the check passes again",
   destroy: "pulumi destroy: the command fails again, and every host is back to exactly what it was at step {before}",
   done: "Done",
 } as const;
@@ -233,6 +233,15 @@ async function main(): Promise<void> {
       stateTable(await readAll(hosts));
       say();
       say(`DoubleHopCheck ws01-srv01-share: works = ${String(up.outputs.doubleHopWorks?.value)} (${String(up.outputs.doubleHopMessage?.value)})`);
+      say();
+      const ledgers: string[] = [];
+      for (const [name, host] of Object.entries(hosts)) {
+        const ledger = await oob(host).ledger();
+        if (!ledger) continue;
+        const owners = new Set(Object.values(ledger.subjects).flatMap((r) => Object.keys(r.owners)));
+        ledgers.push(`${name} ${owners.size} owner(s), ${Object.keys(ledger.subjects).length} setting(s)`);
+      }
+      say(`ownership ledger (HKLM\\${LEDGER_KEY}, read live): ${ledgers.join("; ")}`);
     });
 
     await step("works", async () => {
@@ -257,10 +266,11 @@ async function main(): Promise<void> {
       await oob(hosts.ws01).deleteValue(`${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`, "1");
       await oob(hosts.srv01).setConfig("service/auth", "CredSSP", "false");
       say(`out of band: ws01 lost AllowFreshCredentialsWhenNTLMOnly\\1 (GPO refresh); srv01 Service/Auth/CredSSP=false (Disable-WSManCredSSP -Role Server)`);
+      say("plain pulumi preview: the project option refresh: always (Pulumi.yaml) reads the hosts first");
       const events: EngineEvent[] = [];
-      await stack.preview({ refresh: true, onEvent: (e) => events.push(e), color: "never" });
+      await stack.preview({ onEvent: (e) => events.push(e), color: "never" });
       const drift = plannedChanges(events);
-      if (drift.length === 0) throw new Error("preview --refresh reported no drift");
+      if (drift.length === 0) throw new Error("plain preview reported no drift");
       table([["resource", "plan", "drifted properties"], ...drift.map((d) => [d.name, d.op, d.properties.join(", ")])]);
       const check = checkRefresh(events);
       if (!check || check.works !== false) throw new Error("DoubleHopCheck did not see the hop break");
@@ -271,11 +281,11 @@ async function main(): Promise<void> {
     });
 
     await step("converge", async () => {
-      const up = await stack.up({ refresh: true, color: "never" });
+      const up = await stack.up({ color: "never" });
       if (up.summary.result !== "succeeded") throw new Error(`up ended ${up.summary.result}`);
       const changed = Object.entries(up.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
       say(`converged: ${changed.map(([op, n]) => `${n} ${op}`).join(", ")}`);
-      const pv = await stack.preview({ refresh: true, color: "never" });
+      const pv = await stack.preview({ color: "never" });
       if ((pv.changeSummary.update ?? 0) > 0) throw new Error("still drifting after up");
       stateTable(await readAll(hosts));
       say();
