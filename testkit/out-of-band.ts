@@ -23,7 +23,10 @@ async function using<T>(host: FleetHost, fn: (c: WinRMClient) => Promise<T>): Pr
 async function call(c: WinRMClient, method: string, input: Record<string, string | number>): Promise<Record<string, unknown>> {
   const out = (await c.invoke(STDREGPROV_URI, method, { hDefKey: HKLM, ...input })) as Record<string, unknown>;
   const rv = Number(out.ReturnValue);
-  if (rv !== 0 && rv !== 2) throw new Error(`${method} ${JSON.stringify(input)} returned ${rv}`);
+  // Absent: 2 (no such key) from every method; 1 (no such value in an existing key)
+  // from the Get*Value methods and DeleteValue (docs/windows-facts.md).
+  const absent = rv === 2 || (rv === 1 && /^(Get\w+Value|DeleteValue)$/.test(method));
+  if (rv !== 0 && !absent) throw new Error(`${method} ${JSON.stringify(input)} returned ${rv}`);
   return out;
 }
 
