@@ -52,6 +52,19 @@ function providerFor(req: { getType(): string; getUrn(): string }): ResourceProv
   return providers[kindOf(typeOf(req))] as unknown as ResourceProvider;
 }
 
+/** Inputs and outputs named `__…`: the resources' own bookkeeping, never a user's change. */
+const isBookkeeping = (key: string): boolean => key.startsWith("__");
+
+/**
+ * The check inputs with `__owner` set to the resource's URN, as the TypeScript classes
+ * set it program-side (resources/owner.ts): the label of this resource's owner id in
+ * the hosts' ownership ledger. DoubleHopCheck owns nothing and gets none.
+ */
+function withOwnerLabel(req: { getType(): string; getUrn(): string }, news: PropertyMap): PropertyMap {
+  if (kindOf(typeOf(req)) === "DoubleHopCheck" || !req.getUrn()) return news;
+  return { ...news, __owner: req.getUrn() };
+}
+
 /** A failure part-way through create/update, with the state reached (resources/errors.ts). */
 interface PartialApply {
   code: "RESOURCE_PARTIAL_APPLY";
@@ -180,7 +193,7 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
       const provider = providerFor(req);
       const olds = fromStruct(req.getOlds());
       const news = fromStruct(req.getNews());
-      const filled = configured(news.value);
+      const filled = withOwnerLabel(req, configured(news.value));
       const result = await provider.check(olds.value, filled);
       const res = new provproto.CheckResponse();
       if (result.failures && result.failures.length > 0) {
@@ -207,7 +220,8 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
         res.setChanges(provproto.DiffResponse.DiffChanges.DIFF_NONE);
         return res;
       }
-      const changes = propertyChanges(olds, news, [...Object.keys(news), ...Object.keys(oldInputs)], replaces);
+      const inputKeys = [...Object.keys(news), ...Object.keys(oldInputs)].filter((k) => !isBookkeeping(k));
+      const changes = propertyChanges(olds, news, inputKeys, replaces);
       res.setChanges(provproto.DiffResponse.DiffChanges.DIFF_SOME);
       res.setReplacesList(replaces);
       res.setDeletebeforereplace(result.deleteBeforeReplace ?? false);
@@ -293,9 +307,11 @@ function failure(f: { property: string; reason: string }): InstanceType<typeof p
 
 /** A missing user or password names the provider setting that could supply it. */
 function withHint(f: { property: string; reason: string }, filled: PropertyMap): { property: string; reason: string } {
-  const hint = configHint(f.property);
+  // A nested problem comes with no property and its path leading the reason (resources/dynamic.ts checkWith).
+  const path = f.property || (/^([\w.[\]]+): /.exec(f.reason)?.[1] ?? "");
+  const hint = configHint(path);
   const conn = filled.connection as PropertyMap | undefined;
-  const key = f.property.split(".")[1];
+  const key = path.split(".")[1];
   if (!hint || conn === null || typeof conn !== "object" || conn[key] !== undefined) return f;
   return { ...f, reason: `${f.reason} (${hint})` };
 }
