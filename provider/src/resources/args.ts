@@ -43,13 +43,13 @@ export interface CredentialArgs {
   password: pulumi.Input<string>;
 }
 
-/** Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found at create. */
+/** Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found before the first resource that declared it, once no resource on the host declares it. */
 export interface CredSSPServerArgs {
   /** How to reach a host over WinRM. The password is a secret. */
   connection: pulumi.Input<ConnectionArgs>;
 }
 
-/** Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete removes only the entries it added and restores the client flag. */
+/** Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete takes back only what no other resource on the host still declares, restoring what was there before the first. */
 export interface CredSSPClientArgs {
   /** How to reach a host over WinRM. The password is a secret. */
   connection: pulumi.Input<ConnectionArgs>;
@@ -61,33 +61,33 @@ export interface CredSSPClientArgs {
 export interface DelegationPolicyArgs {
   /** How to reach a host over WinRM. The password is a secret. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force. */
+  /** SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force. */
   allowFreshCredentials?: pulumi.Input<pulumi.Input<string>[]>;
-  /** SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force. */
+  /** SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force. */
   allowFreshCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
-  /** SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force. */
+  /** SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force. */
   allowSavedCredentials?: pulumi.Input<pulumi.Input<string>[]>;
-  /** SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force. */
+  /** SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force. */
   allowSavedCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
-  /** SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force. */
+  /** SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force. */
   allowDefaultCredentials?: pulumi.Input<pulumi.Input<string>[]>;
-  /** SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force. */
+  /** SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force. */
   allowDefaultCredentialsWhenNTLMOnly?: pulumi.Input<pulumi.Input<string>[]>;
   /** Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`. */
   concatenateDefaults?: pulumi.Input<boolean>;
-  /** `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete. */
+  /** `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete. */
   exclusive?: pulumi.Input<boolean>;
   /** `AllowEncryptionOracle` under `…\CredSSP\Parameters` (CVE-2018-0886 Encryption Oracle Remediation): `"forceUpdatedClients"` (0), `"mitigated"` (1), `"vulnerable"` (2). Takes effect after a reboot. */
   encryptionOracle?: pulumi.Input<"forceUpdatedClients" | "mitigated" | "vulnerable">;
 }
 
-/** Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only what it added, keeping every other entry's exact text; with `exclusive` it restores the previous string exactly. */
+/** Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only hosts it added that no other resource still declares, keeping every other entry's exact text; the last TrustedHosts resource to go restores the string found before the first, byte for byte. */
 export interface TrustedHostsArgs {
   /** How to reach a host over WinRM. The password is a secret. */
   connection: pulumi.Input<ConnectionArgs>;
   /** Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, `*.domain` or `*`. As an output, those present live. */
   hosts: pulumi.Input<pulumi.Input<string>[]>;
-  /** Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`. */
+  /** Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`. */
   exclusive?: pulumi.Input<boolean>;
 }
 
