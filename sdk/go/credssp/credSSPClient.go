@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete removes only the entries it added and restores the client flag.
+// Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete takes back only what no other resource on the host still declares, restoring what was there before the first.
 //
 // ## Import
 //

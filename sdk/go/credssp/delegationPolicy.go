@@ -24,17 +24,17 @@ import (
 type DelegationPolicy struct {
 	pulumi.CustomResourceState
 
-	// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowDefaultCredentials pulumi.StringArrayOutput `pulumi:"allowDefaultCredentials"`
-	// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowDefaultCredentialsWhenNTLMOnly pulumi.StringArrayOutput `pulumi:"allowDefaultCredentialsWhenNTLMOnly"`
-	// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowFreshCredentials pulumi.StringArrayOutput `pulumi:"allowFreshCredentials"`
-	// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowFreshCredentialsWhenNTLMOnly pulumi.StringArrayOutput `pulumi:"allowFreshCredentialsWhenNTLMOnly"`
-	// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowSavedCredentials pulumi.StringArrayOutput `pulumi:"allowSavedCredentials"`
-	// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowSavedCredentialsWhenNTLMOnly pulumi.StringArrayOutput `pulumi:"allowSavedCredentialsWhenNTLMOnly"`
 	// Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`.
 	ConcatenateDefaults pulumi.BoolOutput `pulumi:"concatenateDefaults"`
@@ -42,7 +42,7 @@ type DelegationPolicy struct {
 	Connection ConnectionOutput `pulumi:"connection"`
 	// `AllowEncryptionOracle` under `…\CredSSP\Parameters` (CVE-2018-0886 Encryption Oracle Remediation): `"forceUpdatedClients"` (0), `"mitigated"` (1), `"vulnerable"` (2). Takes effect after a reboot.
 	EncryptionOracle EncryptionOracleLevelPtrOutput `pulumi:"encryptionOracle"`
-	// `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+	// `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
 	Exclusive pulumi.BoolOutput `pulumi:"exclusive"`
 	// The host this resource manages (`connection.host`).
 	Host pulumi.StringOutput `pulumi:"host"`
@@ -93,17 +93,17 @@ func (DelegationPolicyState) ElementType() reflect.Type {
 }
 
 type delegationPolicyArgs struct {
-	// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowDefaultCredentials []string `pulumi:"allowDefaultCredentials"`
-	// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowDefaultCredentialsWhenNTLMOnly []string `pulumi:"allowDefaultCredentialsWhenNTLMOnly"`
-	// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowFreshCredentials []string `pulumi:"allowFreshCredentials"`
-	// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowFreshCredentialsWhenNTLMOnly []string `pulumi:"allowFreshCredentialsWhenNTLMOnly"`
-	// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowSavedCredentials []string `pulumi:"allowSavedCredentials"`
-	// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowSavedCredentialsWhenNTLMOnly []string `pulumi:"allowSavedCredentialsWhenNTLMOnly"`
 	// Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`.
 	ConcatenateDefaults *bool `pulumi:"concatenateDefaults"`
@@ -111,23 +111,23 @@ type delegationPolicyArgs struct {
 	Connection Connection `pulumi:"connection"`
 	// `AllowEncryptionOracle` under `…\CredSSP\Parameters` (CVE-2018-0886 Encryption Oracle Remediation): `"forceUpdatedClients"` (0), `"mitigated"` (1), `"vulnerable"` (2). Takes effect after a reboot.
 	EncryptionOracle *EncryptionOracleLevel `pulumi:"encryptionOracle"`
-	// `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+	// `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
 	Exclusive *bool `pulumi:"exclusive"`
 }
 
 // The set of arguments for constructing a DelegationPolicy resource.
 type DelegationPolicyArgs struct {
-	// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowDefaultCredentials pulumi.StringArrayInput
-	// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowDefaultCredentialsWhenNTLMOnly pulumi.StringArrayInput
-	// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowFreshCredentials pulumi.StringArrayInput
-	// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowFreshCredentialsWhenNTLMOnly pulumi.StringArrayInput
-	// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowSavedCredentials pulumi.StringArrayInput
-	// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+	// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 	AllowSavedCredentialsWhenNTLMOnly pulumi.StringArrayInput
 	// Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`.
 	ConcatenateDefaults pulumi.BoolPtrInput
@@ -135,7 +135,7 @@ type DelegationPolicyArgs struct {
 	Connection ConnectionInput
 	// `AllowEncryptionOracle` under `…\CredSSP\Parameters` (CVE-2018-0886 Encryption Oracle Remediation): `"forceUpdatedClients"` (0), `"mitigated"` (1), `"vulnerable"` (2). Takes effect after a reboot.
 	EncryptionOracle EncryptionOracleLevelPtrInput
-	// `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+	// `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
 	Exclusive pulumi.BoolPtrInput
 }
 
@@ -226,32 +226,32 @@ func (o DelegationPolicyOutput) ToDelegationPolicyOutputWithContext(ctx context.
 	return o
 }
 
-// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+// SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 func (o DelegationPolicyOutput) AllowDefaultCredentials() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.StringArrayOutput { return v.AllowDefaultCredentials }).(pulumi.StringArrayOutput)
 }
 
-// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+// SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 func (o DelegationPolicyOutput) AllowDefaultCredentialsWhenNTLMOnly() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.StringArrayOutput { return v.AllowDefaultCredentialsWhenNTLMOnly }).(pulumi.StringArrayOutput)
 }
 
-// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+// SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 func (o DelegationPolicyOutput) AllowFreshCredentials() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.StringArrayOutput { return v.AllowFreshCredentials }).(pulumi.StringArrayOutput)
 }
 
-// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+// SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 func (o DelegationPolicyOutput) AllowFreshCredentialsWhenNTLMOnly() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.StringArrayOutput { return v.AllowFreshCredentialsWhenNTLMOnly }).(pulumi.StringArrayOutput)
 }
 
-// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+// SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 func (o DelegationPolicyOutput) AllowSavedCredentials() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.StringArrayOutput { return v.AllowSavedCredentials }).(pulumi.StringArrayOutput)
 }
 
-// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+// SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
 func (o DelegationPolicyOutput) AllowSavedCredentialsWhenNTLMOnly() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.StringArrayOutput { return v.AllowSavedCredentialsWhenNTLMOnly }).(pulumi.StringArrayOutput)
 }
@@ -271,7 +271,7 @@ func (o DelegationPolicyOutput) EncryptionOracle() EncryptionOracleLevelPtrOutpu
 	return o.ApplyT(func(v *DelegationPolicy) EncryptionOracleLevelPtrOutput { return v.EncryptionOracle }).(EncryptionOracleLevelPtrOutput)
 }
 
-// `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+// `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
 func (o DelegationPolicyOutput) Exclusive() pulumi.BoolOutput {
 	return o.ApplyT(func(v *DelegationPolicy) pulumi.BoolOutput { return v.Exclusive }).(pulumi.BoolOutput)
 }

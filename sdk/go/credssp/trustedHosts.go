@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only what it added, keeping every other entry's exact text; with `exclusive` it restores the previous string exactly.
+// Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only hosts it added that no other resource still declares, keeping every other entry's exact text; the last TrustedHosts resource to go restores the string found before the first, byte for byte.
 //
 // ## Import
 //
@@ -26,7 +26,7 @@ type TrustedHosts struct {
 
 	// How to reach a host over WinRM. The password is a secret.
 	Connection ConnectionOutput `pulumi:"connection"`
-	// Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+	// Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
 	Exclusive pulumi.BoolOutput `pulumi:"exclusive"`
 	// The host this resource manages (`connection.host`).
 	Host pulumi.StringOutput `pulumi:"host"`
@@ -86,7 +86,7 @@ func (TrustedHostsState) ElementType() reflect.Type {
 type trustedHostsArgs struct {
 	// How to reach a host over WinRM. The password is a secret.
 	Connection Connection `pulumi:"connection"`
-	// Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+	// Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
 	Exclusive *bool `pulumi:"exclusive"`
 	// Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, `*.domain` or `*`. As an output, those present live.
 	Hosts []string `pulumi:"hosts"`
@@ -96,7 +96,7 @@ type trustedHostsArgs struct {
 type TrustedHostsArgs struct {
 	// How to reach a host over WinRM. The password is a secret.
 	Connection ConnectionInput
-	// Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+	// Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
 	Exclusive pulumi.BoolPtrInput
 	// Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, `*.domain` or `*`. As an output, those present live.
 	Hosts pulumi.StringArrayInput
@@ -194,7 +194,7 @@ func (o TrustedHostsOutput) Connection() ConnectionOutput {
 	return o.ApplyT(func(v *TrustedHosts) ConnectionOutput { return v.Connection }).(ConnectionOutput)
 }
 
-// Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+// Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
 func (o TrustedHostsOutput) Exclusive() pulumi.BoolOutput {
 	return o.ApplyT(func(v *TrustedHosts) pulumi.BoolOutput { return v.Exclusive }).(pulumi.BoolOutput)
 }

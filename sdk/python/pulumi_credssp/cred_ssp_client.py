@@ -68,7 +68,7 @@ class CredSSPClient(pulumi.CustomResource):
                  delegate_computers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete removes only the entries it added and restores the client flag.
+        Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete takes back only what no other resource on the host still declares, restoring what was there before the first.
 
         ## Import
 
@@ -90,7 +90,7 @@ class CredSSPClient(pulumi.CustomResource):
                  args: CredSSPClientArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete removes only the entries it added and restores the client flag.
+        Lets a Windows host use CredSSP as a client (`Client/Auth/CredSSP = true`) and delegate fresh credentials to `wsman/<computer>` for each delegate computer, like `Enable-WSManCredSSP -Role Client -DelegateComputer`, without duplicates. Delete takes back only what no other resource on the host still declares, restoring what was there before the first.
 
         ## Import
 

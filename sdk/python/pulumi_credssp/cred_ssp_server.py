@@ -52,7 +52,7 @@ class CredSSPServer(pulumi.CustomResource):
                  connection: pulumi.Input[Optional[Union['ConnectionArgs', 'ConnectionArgsDict']]] = None,
                  __props__=None):
         """
-        Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found at create.
+        Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found before the first resource that declared it, once no resource on the host declares it.
 
         ## Import
 
@@ -73,7 +73,7 @@ class CredSSPServer(pulumi.CustomResource):
                  args: CredSSPServerArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found at create.
+        Lets a Windows host accept CredSSP over WinRM (WSMan `Service/Auth/CredSSP = true`), like `Enable-WSManCredSSP -Role Server`. Delete restores the value found before the first resource that declared it, once no resource on the host declares it.
 
         ## Import
 

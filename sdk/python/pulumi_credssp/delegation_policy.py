@@ -36,15 +36,15 @@ class DelegationPolicyArgs:
         The set of arguments for constructing a DelegationPolicy resource.
 
         :param pulumi.Input['ConnectionArgs'] connection: How to reach a host over WinRM. The password is a secret.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials: SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials_when_ntlm_only: SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials: SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials_when_ntlm_only: SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials: SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials_when_ntlm_only: SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials: SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials_when_ntlm_only: SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials: SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials_when_ntlm_only: SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials: SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials_when_ntlm_only: SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         :param pulumi.Input[_builtins.bool] concatenate_defaults: Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`.
         :param pulumi.Input['EncryptionOracleLevel'] encryption_oracle: `AllowEncryptionOracle` under `…\\CredSSP\\Parameters` (CVE-2018-0886 Encryption Oracle Remediation): `"forceUpdatedClients"` (0), `"mitigated"` (1), `"vulnerable"` (2). Takes effect after a reboot.
-        :param pulumi.Input[_builtins.bool] exclusive: `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+        :param pulumi.Input[_builtins.bool] exclusive: `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
         """
         pulumi.set(__self__, "connection", connection)
         if allow_default_credentials is not None:
@@ -82,7 +82,7 @@ class DelegationPolicyArgs:
     @pulumi.getter(name="allowDefaultCredentials")
     def allow_default_credentials(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_default_credentials")
 
@@ -94,7 +94,7 @@ class DelegationPolicyArgs:
     @pulumi.getter(name="allowDefaultCredentialsWhenNTLMOnly")
     def allow_default_credentials_when_ntlm_only(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_default_credentials_when_ntlm_only")
 
@@ -106,7 +106,7 @@ class DelegationPolicyArgs:
     @pulumi.getter(name="allowFreshCredentials")
     def allow_fresh_credentials(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_fresh_credentials")
 
@@ -118,7 +118,7 @@ class DelegationPolicyArgs:
     @pulumi.getter(name="allowFreshCredentialsWhenNTLMOnly")
     def allow_fresh_credentials_when_ntlm_only(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_fresh_credentials_when_ntlm_only")
 
@@ -130,7 +130,7 @@ class DelegationPolicyArgs:
     @pulumi.getter(name="allowSavedCredentials")
     def allow_saved_credentials(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_saved_credentials")
 
@@ -142,7 +142,7 @@ class DelegationPolicyArgs:
     @pulumi.getter(name="allowSavedCredentialsWhenNTLMOnly")
     def allow_saved_credentials_when_ntlm_only(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_saved_credentials_when_ntlm_only")
 
@@ -178,7 +178,7 @@ class DelegationPolicyArgs:
     @pulumi.getter
     def exclusive(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+        `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
         """
         return pulumi.get(self, "exclusive")
 
@@ -217,16 +217,16 @@ class DelegationPolicy(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials: SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials_when_ntlm_only: SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials: SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials_when_ntlm_only: SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials: SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials_when_ntlm_only: SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials: SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_default_credentials_when_ntlm_only: SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials: SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_fresh_credentials_when_ntlm_only: SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials: SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] allow_saved_credentials_when_ntlm_only: SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         :param pulumi.Input[_builtins.bool] concatenate_defaults: Also allow Windows' built-in defaults for each managed list (`ConcatenateDefaults_*` = 1, or 0 when false). Default `true`.
         :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach a host over WinRM. The password is a secret.
         :param pulumi.Input['EncryptionOracleLevel'] encryption_oracle: `AllowEncryptionOracle` under `…\\CredSSP\\Parameters` (CVE-2018-0886 Encryption Oracle Remediation): `"forceUpdatedClients"` (0), `"mitigated"` (1), `"vulnerable"` (2). Takes effect after a reboot.
-        :param pulumi.Input[_builtins.bool] exclusive: `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+        :param pulumi.Input[_builtins.bool] exclusive: `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
         """
         ...
     @overload
@@ -333,7 +333,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter(name="allowDefaultCredentials")
     def allow_default_credentials(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating default credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_default_credentials")
 
@@ -341,7 +341,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter(name="allowDefaultCredentialsWhenNTLMOnly")
     def allow_default_credentials_when_ntlm_only(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating default credentials with NTLM-only server authentication" (stored as `AllowDefCredentialsWhenNTLMOnly`), e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_default_credentials_when_ntlm_only")
 
@@ -349,7 +349,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter(name="allowFreshCredentials")
     def allow_fresh_credentials(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating fresh credentials", used when Kerberos (or a trusted certificate) authenticated the server, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_fresh_credentials")
 
@@ -357,7 +357,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter(name="allowFreshCredentialsWhenNTLMOnly")
     def allow_fresh_credentials_when_ntlm_only(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating fresh credentials with NTLM-only server authentication", used when only NTLM authenticated the server: workgroup hosts, IP addresses, e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_fresh_credentials_when_ntlm_only")
 
@@ -365,7 +365,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter(name="allowSavedCredentials")
     def allow_saved_credentials(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating saved credentials", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_saved_credentials")
 
@@ -373,7 +373,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter(name="allowSavedCredentialsWhenNTLMOnly")
     def allow_saved_credentials_when_ntlm_only(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. The resource owns only the entries it adds, unless `exclusive` is set. As an output, the entries present live and in force.
+        SPNs for "Allow delegating saved credentials with NTLM-only server authentication", e.g. `WSMAN/srv01.corp.example.com` or `WSMAN/*.corp.example.com`. Entries other resources also declare stay until the last of them is gone. As an output, the entries present live and in force.
         """
         return pulumi.get(self, "allow_saved_credentials_when_ntlm_only")
 
@@ -405,7 +405,7 @@ class DelegationPolicy(pulumi.CustomResource):
     @pulumi.getter
     def exclusive(self) -> pulumi.Output[_builtins.bool]:
         """
-        `false` (default): own only this resource's entries. `true`: make each given list exactly what it says; foreign entries are removed, recorded, and put back on delete.
+        `false` (default): declare only this resource's entries. `true`: make each given list exactly what it says, less entries other resources declare; foreign entries are removed, recorded, and put back on delete.
         """
         return pulumi.get(self, "exclusive")
 

@@ -30,7 +30,7 @@ class TrustedHostsArgs:
 
         :param pulumi.Input['ConnectionArgs'] connection: How to reach a host over WinRM. The password is a secret.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] hosts: Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, `*.domain` or `*`. As an output, those present live.
-        :param pulumi.Input[_builtins.bool] exclusive: Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+        :param pulumi.Input[_builtins.bool] exclusive: Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
         """
         pulumi.set(__self__, "connection", connection)
         pulumi.set(__self__, "hosts", hosts)
@@ -65,7 +65,7 @@ class TrustedHostsArgs:
     @pulumi.getter
     def exclusive(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+        Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
         """
         return pulumi.get(self, "exclusive")
 
@@ -85,7 +85,7 @@ class TrustedHosts(pulumi.CustomResource):
                  hosts: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only what it added, keeping every other entry's exact text; with `exclusive` it restores the previous string exactly.
+        Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only hosts it added that no other resource still declares, keeping every other entry's exact text; the last TrustedHosts resource to go restores the string found before the first, byte for byte.
 
         ## Import
 
@@ -98,7 +98,7 @@ class TrustedHosts(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['ConnectionArgs', 'ConnectionArgsDict']] connection: How to reach a host over WinRM. The password is a secret.
-        :param pulumi.Input[_builtins.bool] exclusive: Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+        :param pulumi.Input[_builtins.bool] exclusive: Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] hosts: Hosts this WinRM client may authenticate to without Kerberos: names, IP addresses, `*.domain` or `*`. As an output, those present live.
         """
         ...
@@ -108,7 +108,7 @@ class TrustedHosts(pulumi.CustomResource):
                  args: TrustedHostsArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only what it added, keeping every other entry's exact text; with `exclusive` it restores the previous string exactly.
+        Entries in the WinRM client's `Client/TrustedHosts` list of one host, treated as a case-insensitive set. Delete removes only hosts it added that no other resource still declares, keeping every other entry's exact text; the last TrustedHosts resource to go restores the string found before the first, byte for byte.
 
         ## Import
 
@@ -197,7 +197,7 @@ class TrustedHosts(pulumi.CustomResource):
     @pulumi.getter
     def exclusive(self) -> pulumi.Output[_builtins.bool]:
         """
-        Make TrustedHosts exactly `hosts`; delete restores the previous string exactly. Default `false`.
+        Make TrustedHosts exactly `hosts`, less entries other resources declare; foreign entries removed come back on delete. Default `false`.
         """
         return pulumi.get(self, "exclusive")
 
