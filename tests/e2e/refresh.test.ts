@@ -99,9 +99,16 @@ describe("refresh: always, through the real engine", () => {
     hosts = [];
   });
 
-  it("the root Pulumi.yaml sets it, and so does every stack the project's scripts open", async () => {
-    const project = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { options?: { refresh?: string } };
-    expect(project.options?.refresh).toBe("always");
+  it("the root Pulumi.yaml and every example project set it, and so does every stack the project's scripts open", async () => {
+    const examples = fs
+      .readdirSync(path.join(REPO_ROOT, "examples"))
+      .map((d) => path.join("examples", d, "Pulumi.yaml"))
+      .filter((f) => fs.existsSync(path.join(REPO_ROOT, f)));
+    expect(examples.length).toBeGreaterThan(0);
+    for (const file of ["Pulumi.yaml", ...examples]) {
+      const project = yaml.load(fs.readFileSync(path.join(REPO_ROOT, file), "utf8")) as { options?: { refresh?: string } };
+      expect([file, project.options?.refresh]).toEqual([file, "always"]);
+    }
     engine = await openStack({ projectName: "e2e-settings", program: async () => undefined });
     expect(((await engine.stack.workspace.projectSettings()) as { options?: { refresh?: string } }).options?.refresh).toBe("always");
   });
