@@ -43,8 +43,8 @@ describe("review items through the real engine", () => {
     });
     expect((await engine.stack.up()).summary.result).toBe("succeeded");
     password = "typo";
-    // With refresh: always, the refresh before the update already uses the stored (good) password.
-    const err = await failureOf(engine.stack.up({ refresh: false }));
+    // refresh: always reads with the stored (good) password; the update then tries the typo.
+    const err = await failureOf(engine.stack.up());
     expect(String(err?.message)).toMatch(/rejected the credentials/);
     expect((await engine.stack.refresh()).summary.result).toBe("succeeded");
     expect((await engine.stack.destroy()).summary.result).toBe("succeeded");
