@@ -36,6 +36,12 @@ it("the demo runs every step and exits 0", () => {
   expect(works).toMatch(/ws01\| -+ +11\/2\/2026 +9:15 AM +29 readme\.txt +srv01/);
   expect(works).toMatch(/fs01's smbd log {2}logon: .*admin with NTLMv2 from workstation SRV01: NT_STATUS_OK/);
   expect(works).not.toContain("not recognized");
+  // After up, the hosts' ownership ledgers, read live: ws01's three resources, srv01's one.
+  expect(step(4)).toMatch(/ownership ledger \(HKLM\\SOFTWARE\\pulumi-credssp, read live\): ws01 3 owner\(s\), \d+ setting\(s\); srv01 1 owner\(s\), 1 setting\(s\)/);
+  // Drift is found by a plain preview (the project option refreshes), and the step says so.
+  const drift = step(7);
+  expect(drift).toContain("plain pulumi preview (no --refresh)");
+  expect(drift).toContain("plain pulumi preview: the project option refresh: always (Pulumi.yaml) reads the hosts first");
   // Drift: the resources and the check name what changed and which link broke.
   expect(run.stdout).toMatch(/ws01-may-delegate\s+update\s+allowFreshCredentialsWhenNTLMOnly/);
   expect(run.stdout).toMatch(/srv01-accepts-credssp\s+update\s+enabled/);
