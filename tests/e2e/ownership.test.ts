@@ -6,9 +6,13 @@
 // (testkit: liveSnapshot walks the WSMan config and all of HKLM; oob reads single
 // settings and the ledger), never from the resources' outputs.
 import * as dns from "node:dns";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as ts from "typescript";
+import * as credssp from "../../provider/src";
 import type { ConnectionArgs } from "../../provider/src";
 import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
-import { EngineStack, openStack } from "../../scripts/engine";
+import { EngineStack, openStack, REPO_ROOT } from "../../scripts/engine";
 import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
 import { oob, ownersOf } from "../../testkit/out-of-band";
 import { DoubleHopPart, doubleHopResources } from "../../testkit/programs";
@@ -62,6 +66,35 @@ const lowerValues = (entries: Record<string, string>): Record<string, string> =>
 async function loopbackAlias(): Promise<string> {
   const { address } = await dns.promises.lookup("localhost");
   return address === "127.0.0.1" ? "localhost" : "127.1";
+}
+
+/**
+ * The README's minimal program, as written, run inline against two simulated hosts:
+ * its host names point at the simulators' ports, its config keys come from the stack's
+ * config, and the DoubleHopCheck at its end (which owns nothing, and needs a file
+ * server) is left out. `removed` takes resources out of the program, as a user deleting
+ * their lines would.
+ */
+function readmeMinimalProgram(ws01: FleetHost, srv01: FleetHost, removed: () => Set<string>): () => Promise<void> {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const source = /<!-- minimal-program -->\s*```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (source === undefined) throw new Error("README has no minimal program");
+  const check = /\n\/\/ Proves it[\s\S]*?\.works;\n/;
+  if (!check.test(source)) throw new Error("the minimal program's DoubleHopCheck is not where this test expects it");
+  const edited = source
+    .replace(check, "\n")
+    .replace('host: "ws01.corp.example.com"', `host: "127.0.0.1", port: ${ws01.port}`)
+    .replace('host: "srv01.corp.example.com"', `host: "127.0.0.1", port: ${srv01.port}`);
+  const js = ts.transpileModule(edited, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
+  return async () => {
+    const gone = removed();
+    // Each class, or nothing when the user deleted that resource's lines.
+    const pkg = Object.fromEntries(
+      Object.entries(credssp).map(([k, v]) => [k, gone.has(k) ? function Deleted() {} : v]),
+    );
+    const req = (id: string): unknown => (id === "pulumi-credssp" ? pkg : require(id));
+    new Function("require", "exports", js)(req, {});
+  };
 }
 
 describe("ownership through the real engine: nothing is removed while a resource still declares it", () => {
@@ -173,6 +206,36 @@ describe("ownership through the real engine: nothing is removed while a resource
     expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBe(1);
     expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")).toBe(1);
     expect(ownersOf(await ws.ledger(), SPN_SUBJECT)).toHaveLength(1);
+    expect((await engine.stack.preview()).changeSummary).toEqual({ same: 4 });
+
+    expect((await engine.stack.destroy()).summary.result).toBe("succeeded");
+    expect([await liveSnapshot(ws01), await liveSnapshot(srv01)]).toEqual(before);
+  });
+
+  it("4b. the README's minimal program: removing whichever of CredSSPClient and DelegationPolicy added WSMAN/srv01 first keeps it", async () => {
+    hosts = await startFleet([WS01, SRV01]);
+    const [ws01, srv01] = hosts;
+    await seedForeign(ws01);
+    const before = [await liveSnapshot(ws01), await liveSnapshot(srv01)];
+    const spn = "entry:AllowFreshCredentials/wsman/srv01.corp.example.com";
+    let removed = new Set<string>();
+    const engine = await open("e2e-readme-minimal", readmeMinimalProgram(ws01, srv01, () => removed));
+    await engine.stack.setAllConfig({ user: { value: ws01.connection.user }, password: { value: ws01.connection.password, secret: true } });
+    const up = await engine.stack.up();
+    expect(up.summary.resourceChanges).toMatchObject({ create: 5 }); // the stack and the four
+    const ledger = await oob(ws01).ledger();
+    const owners = ownersOf(ledger, spn);
+    expect(owners).toHaveLength(2);
+    expect(ledger?.subjects[spn]).toMatchObject({ before: null });
+    const first = owners[0].includes("CredSSPClient") ? "CredSSPClient" : "DelegationPolicy";
+
+    removed = new Set([first]);
+    expect((await engine.stack.up()).summary.resourceChanges).toMatchObject({ delete: 1 });
+    const ws = oob(ws01);
+    expect(Object.values(await ws.entries(FRESH)).map((s) => s.toLowerCase())).toContain("wsman/srv01.corp.example.com");
+    expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials")).toBe(1);
+    expect(await ws.dword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFresh")).toBe(1);
+    expect(ownersOf(await ws.ledger(), spn)).toEqual([owners[1]]);
     expect((await engine.stack.preview()).changeSummary).toEqual({ same: 4 });
 
     expect((await engine.stack.destroy()).summary.result).toBe("succeeded");
