@@ -11,7 +11,8 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "../../provider/src";
 import { CREDENTIALS_DELEGATION_KEY, ENCRYPTION_ORACLE_KEY } from "../../provider/src/windows";
 import { EngineStack, openStack, plannedChanges, REPO_ROOT } from "../../scripts/engine";
-import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
+import { FleetHost, liveSnapshot, startFleet } from "../../testkit/fleet";
+import { tearDown } from "./support/teardown";
 import { oob, ownersOf } from "../../testkit/out-of-band";
 
 jest.setTimeout(300_000);
@@ -90,12 +91,8 @@ describe("refresh: always, through the real engine", () => {
   let engine: EngineStack | undefined;
 
   afterEach(async () => {
-    if (engine) {
-      await engine.stack.destroy().catch(() => undefined);
-      await engine.dispose();
-    }
+    await tearDown(engine, hosts);
     engine = undefined;
-    await stopFleet(hosts);
     hosts = [];
   });
 

@@ -5,7 +5,8 @@
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { CredSSPClient, DelegationPolicy, TrustedHosts } from "../../provider/src";
 import { EngineStack, openStack, plannedChanges } from "../../scripts/engine";
-import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
+import { FleetHost, liveSnapshot, startFleet } from "../../testkit/fleet";
+import { tearDown } from "./support/teardown";
 import { oob } from "../../testkit/out-of-band";
 
 jest.setTimeout(300_000);
@@ -23,12 +24,8 @@ describe("review items through the real engine", () => {
   let engine: EngineStack | undefined;
 
   afterEach(async () => {
-    if (engine) {
-      await engine.stack.destroy().catch(() => undefined);
-      await engine.dispose();
-    }
+    await tearDown(engine, hosts);
     engine = undefined;
-    await stopFleet(hosts);
     hosts = [];
   });
 
