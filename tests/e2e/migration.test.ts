@@ -58,8 +58,11 @@ describe("state written by 0.1 (no ledger), through the real engine", () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "credssp-migrate-"));
     // The hosts as they were before 0.1's up, for the final comparison.
-    fs.copyFileSync(path.join(FIXTURE, "before-ws01.json"), path.join(dir, "before-ws01.json"));
-    const was = [await startFleetHost(WS01, { stateFile: path.join(dir, "before-ws01.json") }), await startFleetHost(SRV01)];
+    for (const h of ["ws01", "srv01"]) fs.copyFileSync(path.join(FIXTURE, `before-${h}.json`), path.join(dir, `before-${h}.json`));
+    const was = [
+      await startFleetHost(WS01, { stateFile: path.join(dir, "before-ws01.json") }),
+      await startFleetHost(SRV01, { stateFile: path.join(dir, "before-srv01.json") }),
+    ];
     before = [await liveSnapshot(was[0]), await liveSnapshot(was[1])];
     await stopFleet(was);
     // The hosts as 0.1 left them.
