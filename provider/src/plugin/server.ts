@@ -13,6 +13,7 @@ import type { Metadata, sendUnaryData, ServerUnaryCall, ServiceError, UntypedSer
 import { providers } from "../index";
 import { checkProviderConfig, configHint, CONFIG_KEYS, normalisedConfig, ProviderConfig, withConfig, withoutConfig } from "./config";
 import { propertyChanges } from "./diff";
+import { importResource } from "./import";
 import { ProviderConfigError, UnknownResourceTypeError } from "./errors";
 import { anyproto, emptyproto, grpc, plugproto, provproto, statusproto } from "./rpc";
 import { packageRoot } from "./package-root";
@@ -255,7 +256,13 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
       const props = fromStruct(req.getProperties());
       const inputs = fromStruct(req.getInputs());
       if (Object.keys(props.value).length === 0) {
-        throw new Error(`importing ${typeOf(req)} is not supported by this version of pulumi-resource-credssp`);
+        // No state: an import. The connection comes from the ID, the rest from configuration.
+        const imported = await importResource(kindOf(typeOf(req)), req.getId(), { check: (o, n) => provider.check(o, n), configured });
+        const res = new provproto.ReadResponse();
+        res.setId(imported.id);
+        res.setProperties(toStruct(declaredOnly(imported.props, imported.inputs.connection), []));
+        res.setInputs(toStruct(imported.inputs, []));
+        return res;
       }
       const result = await provider.read(req.getId(), configured(props.value));
       const res = new provproto.ReadResponse();

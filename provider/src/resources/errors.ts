@@ -71,3 +71,23 @@ export class ImportNotSupportedError extends ResourceError {
     );
   }
 }
+
+/**
+ * An import ID that names something the host does not have: an import adopts what
+ * is there and never writes, so each missing piece is named, with what to do.
+ */
+export class ImportNotFoundError extends ResourceError {
+  override readonly name = "ImportNotFoundError";
+  readonly code = "RESOURCE_IMPORT_NOT_FOUND";
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+    readonly host: string,
+    readonly missing: readonly string[],
+  ) {
+    super(
+      `cannot import ${kind} "${id}": ${host} does not have it (${missing.join("; ")}). ` +
+        "Import adopts only what is already on the host; to set it up, declare the resource without import and run pulumi up.",
+    );
+  }
+}
