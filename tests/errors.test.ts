@@ -36,7 +36,7 @@ import {
   VerifyError,
   WindowsError,
 } from "../provider/src/windows";
-import { DoubleHopCheckFailed, ImportNotSupportedError, LedgerError, PartialApplyError, ResourceError } from "../provider/src/resources/errors";
+import { DoubleHopCheckFailed, ImportNotFoundError, ImportNotSupportedError, LedgerError, PartialApplyError, ResourceError } from "../provider/src/resources/errors";
 import * as winrmModule from "../provider/src/winrm";
 import * as ntlmModule from "../provider/src/winrm/ntlm";
 import * as kerberosModule from "../provider/src/winrm/kerberos";
@@ -305,6 +305,14 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     message: "Service/Auth/CredSSP on srv01: boom",
   },
   {
+    make: () => new ImportNotFoundError("TrustedHosts", "ws01/srv02", "ws01", ["Client/TrustedHosts has no entry srv02"]),
+    base: ResourceError,
+    name: "ImportNotFoundError",
+    code: "RESOURCE_IMPORT_NOT_FOUND",
+    message:
+      'cannot import TrustedHosts "ws01/srv02": ws01 does not have it (Client/TrustedHosts has no entry srv02). Import adopts only what is already on the host; to set it up, declare the resource without import and run pulumi up.',
+  },
+  {
     make: () => new UnknownResourceTypeError("credssp:index:Nope", ["credssp:index:CredSSPServer"]),
     base: PluginError,
     name: "UnknownResourceTypeError",
@@ -395,7 +403,7 @@ describe("error classes", () => {
       expect(owner.get(err.code) ?? err.name).toBe(err.name);
       owner.set(err.code, err.name);
     }
-    expect(owner.size).toBe(37);
+    expect(owner.size).toBe(38);
   });
 
   test("errors tied to an endpoint carry its host, port and scheme and name it in the message", () => {
