@@ -9,10 +9,15 @@ TOOLS="$ROOT/.tools"
 PULUMI_VERSION="3.248.0"
 PULUMI_MIN_VERSION="3.248.0"
 PULUMI_BUILT="$TOOLS/pulumi-v$PULUMI_VERSION/bin/pulumi"
-# Language hosts that only generate SDKs, for `pulumi package gen-sdk` (see
-# scripts/pulumi-cli/gensdk): the real ones' Go modules are not on the module proxy.
-# Kept out of bin/ so the engine never picks one up to run a program.
-PULUMI_GENSDK_DIR="$TOOLS/pulumi-v$PULUMI_VERSION/gen-sdk"
+# Language hosts that only generate code, for `pulumi package gen-sdk` and the code
+# `pulumi import` writes (see scripts/pulumi-cli/gensdk): the real ones' Go modules
+# are not on the module proxy. Kept out of bin/ so the engine never picks one up to
+# run a program. The folder is named by a hash of their sources, so a change to them
+# builds them again.
+gensdk_sources_hash() {
+  (cd "$ROOT/scripts/pulumi-cli" && cat go.mod go.sum gensdk/*.go language-*/main.go | sha256sum | cut -c1-12)
+}
+PULUMI_GENSDK_DIR="$TOOLS/gen-sdk-v$PULUMI_VERSION-$(gensdk_sources_hash)"
 PULUMI_GENSDK_LANGUAGES="nodejs python go"
 # The YAML language host, next to the CLI so that YAML programs run from disk. Its
 # version is pinned by scripts/pulumi-yaml/go.mod.

@@ -1,4 +1,4 @@
-// A pulumi-language-go that serves only GeneratePackage (see ../gensdk).
+// A pulumi-language-go that generates SDKs and programs only (see ../gensdk).
 package main
 
 import (
@@ -14,5 +14,5 @@ var version = "dev"
 func main() {
 	gensdk.Serve("go", version, func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, _ schema.ReferenceLoader) (map[string][]byte, error) {
 		return gogen.GeneratePackage("pulumi-language-go", pkg, req.LocalDependencies)
-	})
+	}, gogen.GenerateProgram)
 }

@@ -1,4 +1,4 @@
-// A pulumi-language-nodejs that serves only GeneratePackage (see ../gensdk).
+// A pulumi-language-nodejs that generates SDKs and programs only (see ../gensdk).
 package main
 
 import (
@@ -14,5 +14,5 @@ var version = "dev"
 func main() {
 	gensdk.Serve("nodejs", version, func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader) (map[string][]byte, error) {
 		return nodejs.GeneratePackage("pulumi-language-nodejs", pkg, req.ExtraFiles, req.LocalDependencies, req.Local, loader)
-	})
+	}, nodejs.GenerateProgram)
 }

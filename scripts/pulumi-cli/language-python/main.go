@@ -1,4 +1,4 @@
-// A pulumi-language-python that serves only GeneratePackage (see ../gensdk).
+// A pulumi-language-python that generates SDKs and programs only (see ../gensdk).
 package main
 
 import (
@@ -14,5 +14,5 @@ var version = "dev"
 func main() {
 	gensdk.Serve("python", version, func(pkg *schema.Package, req *pulumirpc.GeneratePackageRequest, loader schema.ReferenceLoader) (map[string][]byte, error) {
 		return python.GeneratePackage("pulumi-language-python", pkg, req.ExtraFiles, loader)
-	})
+	}, python.GenerateProgram)
 }
