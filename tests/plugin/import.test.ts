@@ -2,13 +2,20 @@
 // plugin, against simulated hosts set up by hand: the code the CLI generates, pasted
 // into the program, previews clean; destroy then removes what was imported (Pulumi
 // manages it from now on), except where the program says retainOnDelete.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import * as yaml from "js-yaml";
+import { REPO_ROOT } from "../../scripts/engine";
 import { FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
 import { oob } from "../../testkit/out-of-band";
 import { PluginEngine, pluginEngine } from "../../testkit/plugin";
 import { changedSteps, importsOf, newProject, pulumiIn, setUpByHand, SRV01, WS01 } from "./support/import-scenario";
+import { installPythonSdk, PYTHON } from "./support/python-sdk";
+
+const run = promisify(execFile);
 
 jest.setTimeout(900_000);
 
@@ -63,5 +70,54 @@ describe("pulumi import through the plugin", () => {
     expect(await oob(ws01).config("client", "TrustedHosts")).toBe(SRV01);
     await oob(ws01).setConfig("client", "TrustedHosts", "");
     expect([await liveSnapshot(ws01), await liveSnapshot(srv01)]).toEqual(before);
+  });
+
+  it("Python and Go: the code `pulumi import --file` generates for all four runs (Python: an inline program previews clean) and compiles (Go, on sdk/go)", async () => {
+    hosts = await startFleet([WS01, SRV01]);
+    const [ws01, srv01] = hosts;
+    await setUpByHand(ws01, srv01);
+    engine = await pluginEngine();
+    const imports = importsOf(ws01, srv01);
+    const importFile = path.join(engine.workDir, "imports.json");
+    fs.writeFileSync(importFile, JSON.stringify({ resources: imports }));
+
+    // Python: the generated program, run as the stack's program, changes nothing.
+    const pyDir = await newProject(engine, "credssp-import-python", "python");
+    const pyOut = path.join(pyDir, "imported.py");
+    await pulumiIn(engine, pyDir, ["import", "--file", importFile, "--yes", "--protect=false", "--out", pyOut]);
+    const pyCode = fs.readFileSync(pyOut, "utf8");
+    expect(pyCode).toMatch(/import pulumi_credssp as credssp/);
+    for (const imp of imports) expect(pyCode).toContain(`credssp.${imp.type.split(":").pop()}("${imp.name}"`);
+    expect(pyCode).not.toMatch(/password|user/);
+    const sdk = installPythonSdk();
+    try {
+      const { stdout } = await run(PYTHON, [path.join(REPO_ROOT, "tests", "plugin", "python", "imported.py"), pyOut], {
+        env: {
+          ...process.env,
+          ...engine.env,
+          PYTHONPATH: sdk.lib,
+          CREDSSP_IMPORTED: JSON.stringify({ workDir: pyDir, project: "credssp-import-python", stack: "dev", pulumiRoot: engine.pulumiRoot }),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const preview = JSON.parse(stdout.trim().split("\n").pop()!) as { changes: Record<string, number>; steps: unknown[] };
+      expect(preview.steps).toEqual([]);
+      expect(preview.changes).toEqual({ same: 5 });
+    } finally {
+      sdk.dispose();
+    }
+
+    // Go: the generated main.go type-checks against the committed SDK.
+    const goDir = await newProject(engine, "credssp-import-go", "go");
+    const goOut = path.join(goDir, "main.go");
+    await pulumiIn(engine, goDir, ["import", "--file", importFile, "--yes", "--protect=false", "--out", goOut]);
+    const goCode = fs.readFileSync(goOut, "utf8");
+    for (const imp of imports) expect(goCode).toContain(`credssp.New${imp.type.split(":").pop()}(ctx, "${imp.name}"`);
+    const goMod = fs.readFileSync(path.join(REPO_ROOT, "tests", "plugin", "go", "go.mod"), "utf8")
+      .replace(/^module .*$/m, "module imported")
+      .replace(/=> \.\.\/\.\.\/\.\.\/sdk\/go/, `=> ${path.join(REPO_ROOT, "sdk", "go")}`);
+    fs.writeFileSync(path.join(goDir, "go.mod"), goMod);
+    fs.copyFileSync(path.join(REPO_ROOT, "tests", "plugin", "go", "go.sum"), path.join(goDir, "go.sum"));
+    await run("go", ["vet", "-mod=readonly", "."], { cwd: goDir, env: { ...process.env, GOFLAGS: "-trimpath" }, maxBuffer: 16 * 1024 * 1024 });
   });
 });
