@@ -324,4 +324,60 @@ describe("the plugin's gRPC service", () => {
     await call(client, "delete", del);
     expect(await liveSnapshot(srv01)).toEqual(before);
   });
+
+  it("Check: DoubleHopCheck's `via` takes the configured credentials as `connection` does, and they stay out of its inputs", async () => {
+    const news = {
+      via: { host: "ws01.corp.test" },
+      target: "srv01.corp.test",
+      credential: { user: "CORP\\alice", password: secret("pw") },
+      path: "\\\\fs01.corp.test\\share",
+    };
+    const missing = await call<any, any>(client, "check", checkRequest("DoubleHopCheck", news));
+    expect(missing.getFailuresList().map((f: any) => f.getReason())).toEqual([
+      expect.stringMatching(/^via\.user: .*\(set via\.user or the provider setting credssp:user\)$/),
+      expect.stringMatching(/^via\.password: .*\(set via\.password or the provider setting credssp:password\)$/),
+    ]);
+    await call(client, "configure", configureRequest({ user: "admin", password: secret("pw") }));
+    const filled = await call<any, any>(client, "check", checkRequest("DoubleHopCheck", news));
+    expect(filled.getFailuresList()).toEqual([]);
+    expect(filled.getInputs().toJavaScript().via).toEqual({ host: "ws01.corp.test", port: 5985, https: false, auth: "ntlm" });
+  });
+
+  it("Check warns the engine, under the resource, of each IP address in a delegation list (as the dynamic resources do)", async () => {
+    // A stand-in for the engine's Engine service, on real gRPC: it records Log calls.
+    const engineproto = require(require.resolve("@pulumi/pulumi/proto/engine_pb", { paths: [REPO_ROOT] }));
+    const enginerpc = require(require.resolve("@pulumi/pulumi/proto/engine_grpc_pb", { paths: [REPO_ROOT] }));
+    const logged: Array<{ severity: number; urn: string; message: string }> = [];
+    const engine = new grpc.Server();
+    engine.addService(enginerpc.EngineService, {
+      log: (c: any, cb: any) => {
+        logged.push({ severity: c.request.getSeverity(), urn: c.request.getUrn(), message: c.request.getMessage() });
+        cb(null, new emptyproto.Empty());
+      },
+    });
+    const enginePort = await new Promise<number>((resolve, reject) =>
+      engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const warned = new grpc.Server();
+    warned.addService(provrpc.ResourceProviderService, providerService({ engine: `127.0.0.1:${enginePort}` }));
+    const port = await new Promise<number>((resolve, reject) =>
+      warned.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    const warnedClient = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const conn = { host: "ws01", user: "u", password: "p" };
+      await call(warnedClient, "check", checkRequest("CredSSPClient", { connection: conn, delegateComputers: ["srv01.corp.test", "10.0.0.5"] }));
+      await call(warnedClient, "check", checkRequest("DelegationPolicy", { connection: conn, allowFreshCredentialsWhenNTLMOnly: ["WSMAN/10.0.0.6", "WSMAN/srv01"] }));
+      await call(warnedClient, "check", checkRequest("TrustedHosts", { connection: conn, hosts: ["10.0.0.7"] }));
+      for (let i = 0; i < 50 && logged.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(logged).toEqual([
+        { severity: engineproto.LogSeverity.WARNING, urn: URN("CredSSPClient"), message: expect.stringMatching(/^delegateComputers: "10\.0\.0\.5" is an IP address\. Kerberos cannot/) },
+        { severity: engineproto.LogSeverity.WARNING, urn: URN("DelegationPolicy"), message: expect.stringMatching(/^allowFreshCredentialsWhenNTLMOnly: "WSMAN\/10\.0\.0\.6" is an IP address/) },
+      ]);
+    } finally {
+      warnedClient.close();
+      await new Promise<void>((resolve) => warned.tryShutdown(() => resolve()));
+      await new Promise<void>((resolve) => engine.tryShutdown(() => resolve()));
+    }
+  });
 });

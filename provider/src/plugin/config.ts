@@ -84,9 +84,15 @@ export function withoutConfig(connection: unknown, declared: unknown, config: Pr
   return out;
 }
 
+/**
+ * The inputs that are connections configuration fills in: every resource's
+ * `connection`, and DoubleHopCheck's `via` (the client computer it runs on).
+ */
+export const CONNECTION_PROPERTIES = ["connection", "via"] as const;
+
 /** Which of a connection's missing, required settings configuration could have given. */
 export function configHint(property: string): string | undefined {
-  const m = /^connection\.(\w+)$/.exec(property);
-  if (!m || !(CONFIG_KEYS as string[]).includes(m[1])) return undefined;
-  return `set connection.${m[1]} or the provider setting credssp:${m[1]}`;
+  const m = /^(connection|via)\.(\w+)$/.exec(property);
+  if (!m || !(CONFIG_KEYS as string[]).includes(m[2])) return undefined;
+  return `set ${m[1]}.${m[2]} or the provider setting credssp:${m[2]}`;
 }

@@ -11,7 +11,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Metadata, sendUnaryData, ServerUnaryCall, ServiceError, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { providers } from "../index";
-import { checkProviderConfig, configHint, CONFIG_KEYS, normalisedConfig, ProviderConfig, withConfig, withoutConfig } from "./config";
+import { checkProviderConfig, configHint, CONFIG_KEYS, CONNECTION_PROPERTIES, normalisedConfig, ProviderConfig, withConfig, withoutConfig } from "./config";
+import { EngineLog } from "./engine-log";
 import { propertyChanges } from "./diff";
 import { importResource } from "./import";
 import { ProviderConfigError, UnknownResourceTypeError } from "./errors";
@@ -19,6 +20,8 @@ import { anyproto, emptyproto, grpc, plugproto, provproto, statusproto } from ".
 import { packageRoot } from "./package-root";
 import { fromStruct, PropertyMap, toStruct, Unwrapped } from "./values";
 import { deepEqual } from "../resources/common";
+import { LIST_PROPERTY_NAMES } from "../resources/delegation-policy";
+import { computerAdvice, spnAdvice } from "../resources/validation";
 
 /** The package name: tokens are `credssp:index:<Kind>`. */
 export const PACKAGE = "credssp";
@@ -121,6 +124,8 @@ export interface ProviderServerOptions {
   version?: string;
   /** schema.json's text (GetSchema); the package's by default. */
   schema?: string;
+  /** The engine's address (the plugin's first argument), for warnings; none: not sent. */
+  engine?: string;
 }
 
 /** The service implementation, by gRPC method name. */
@@ -130,12 +135,19 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
   const schema = opts.schema ?? fs.readFileSync(path.join(root, "schema.json"), "utf8");
   let config: ProviderConfig = {};
 
-  /** A resource's properties with the configured settings its connection leaves out. */
-  const configured = (props: PropertyMap): PropertyMap =>
-    props.connection === undefined ? props : { ...props, connection: withConfig(props.connection, config) };
-  /** A result's properties with those settings taken out again. */
-  const declaredOnly = (props: PropertyMap, declared: unknown): PropertyMap =>
-    props.connection === undefined ? props : { ...props, connection: withoutConfig(props.connection, declared, config) };
+  /** A resource's properties with the configured settings its connections leave out. */
+  const configured = (props: PropertyMap): PropertyMap => {
+    const out = { ...props };
+    for (const k of CONNECTION_PROPERTIES) if (out[k] !== undefined) out[k] = withConfig(out[k], config);
+    return out;
+  };
+  /** A result's properties with those settings taken out again; `declared` are the resource's own inputs. */
+  const declaredOnly = (props: PropertyMap, declared: PropertyMap): PropertyMap => {
+    const out = { ...props };
+    for (const k of CONNECTION_PROPERTIES) if (out[k] !== undefined) out[k] = withoutConfig(out[k], declared[k], config);
+    return out;
+  };
+  const engine = opts.engine ? new EngineLog(opts.engine) : undefined;
 
   return {
     getPluginInfo: unary(async () => {
@@ -204,7 +216,8 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
       }
       const { __provider, ...inputs } = result.inputs ?? {};
       void __provider;
-      res.setInputs(toStruct(declaredOnly(inputs, news.value.connection), news.secrets));
+      for (const warning of inputWarnings(inputs)) engine?.warn(warning, req.getUrn());
+      res.setInputs(toStruct(declaredOnly(inputs, news.value), news.secrets));
       return res;
     }),
 
@@ -242,12 +255,12 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
         }
         const result = await provider.create(configured(inputs.value));
         res.setId(result.id);
-        res.setProperties(toStruct(declaredOnly(result.outs, inputs.value.connection), inputs.secrets));
+        res.setProperties(toStruct(declaredOnly(result.outs, inputs.value), inputs.secrets));
         return res;
       },
       (req) => (e) => {
         const inputs = fromStruct(req.getProperties());
-        return { properties: declaredOnly(e.properties, inputs.value.connection), inputs };
+        return { properties: declaredOnly(e.properties, inputs.value), inputs };
       },
     ),
 
@@ -260,14 +273,14 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
         const imported = await importResource(kindOf(typeOf(req)), req.getId(), { check: (o, n) => provider.check(o, n), configured });
         const res = new provproto.ReadResponse();
         res.setId(imported.id);
-        res.setProperties(toStruct(declaredOnly(imported.props, imported.inputs.connection), []));
+        res.setProperties(toStruct(declaredOnly(imported.props, imported.inputs), []));
         res.setInputs(toStruct(imported.inputs, []));
         return res;
       }
       const result = await provider.read(req.getId(), configured(props.value));
       const res = new provproto.ReadResponse();
       if (!result.id) return res; // gone from the host: the engine drops it from state
-      const declared = props.value.connection;
+      const declared = props.value;
       res.setId(result.id);
       res.setProperties(toStruct(declaredOnly(result.props ?? {}, declared), props.secrets));
       if (result.inputs) res.setInputs(toStruct(declaredOnly(result.inputs, declared), [...inputs.secrets, ...props.secrets]));
@@ -285,12 +298,12 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
           return res;
         }
         const result = await provider.update(req.getId(), configured(olds.value), configured(news.value));
-        res.setProperties(toStruct(declaredOnly(result.outs, news.value.connection), news.secrets));
+        res.setProperties(toStruct(declaredOnly(result.outs, news.value), news.secrets));
         return res;
       },
       (req) => (e) => {
         const news = fromStruct(req.getNews());
-        return { properties: declaredOnly(e.properties, news.value.connection), inputs: news };
+        return { properties: declaredOnly(e.properties, news.value), inputs: news };
       },
     ),
 
@@ -317,8 +330,8 @@ function withHint(f: { property: string; reason: string }, filled: PropertyMap):
   // A nested problem comes with no property and its path leading the reason (resources/dynamic.ts checkWith).
   const path = f.property || (/^([\w.[\]]+): /.exec(f.reason)?.[1] ?? "");
   const hint = configHint(path);
-  const conn = filled.connection as PropertyMap | undefined;
-  const key = path.split(".")[1];
+  const [prop, key] = path.split(".");
+  const conn = filled[prop] as PropertyMap | undefined;
   if (!hint || conn === null || typeof conn !== "object" || conn[key] !== undefined) return f;
   return { ...f, reason: `${f.reason} (${hint})` };
 }
@@ -331,4 +344,18 @@ function propertyDiff(kind: "add" | "delete" | "update", replace: boolean): Inst
   );
   d.setInputdiff(false);
   return d;
+}
+
+/** The advice checked inputs earn (the dynamic resources give the same program-side). */
+function inputWarnings(inputs: PropertyMap): string[] {
+  const warnings: string[] = [];
+  for (const field of ["delegateComputers", ...LIST_PROPERTY_NAMES]) {
+    const values = inputs[field];
+    if (!Array.isArray(values)) continue;
+    for (const v of values) {
+      const w = typeof v !== "string" ? undefined : field === "delegateComputers" ? computerAdvice(field, v) : spnAdvice(field, v);
+      if (w) warnings.push(w);
+    }
+  }
+  return warnings;
 }
