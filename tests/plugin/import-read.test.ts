@@ -3,59 +3,34 @@
 // owns it as if created (Delete removes it, foreign entries stay); an ID naming what
 // the host lacks names each missing piece; a bad ID or missing credentials fail
 // field by field before any remote call (the host in those IDs is a closed port).
-import type { Server, ServiceError } from "@grpc/grpc-js";
+import type { ServiceError } from "@grpc/grpc-js";
 import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
-import { grpc, provproto, provrpc, structproto } from "../../provider/src/plugin/rpc";
-import { providerService } from "../../provider/src/plugin/server";
+import { provproto } from "../../provider/src/plugin/rpc";
 import { ADMIN, FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
 import { oob } from "../../testkit/out-of-band";
+import { call, Client, configureRequest, providerPerTest, secret } from "./support/grpc";
 
 jest.setTimeout(120_000);
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const secret = (value: unknown) => ({ [SIG]: SECRET, value });
 const FRESH = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentials`;
 const NTLM_ONLY = `${CREDENTIALS_DELEGATION_KEY}\\AllowFreshCredentialsWhenNTLMOnly`;
-
-type Client = InstanceType<typeof provrpc.ResourceProviderClient>;
-
-function call<Req, Res>(client: Client, method: string, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) =>
-    (client as any)[method](req, (err: ServiceError | null, res: Res) => (err ? reject(err) : resolve(res))),
-  );
-}
-
-const struct = (v: Record<string, unknown>) => structproto.Struct.fromJavaScript(v as any);
 const URN = (type: string) => `urn:pulumi:dev::proj::credssp:index:${type}::imported`;
 
 describe("import through the plugin's Read", () => {
-  let server: Server;
+  const provider = providerPerTest();
   let client: Client;
   let hosts: FleetHost[] = [];
 
-  beforeEach(async () => {
-    server = new grpc.Server();
-    server.addService(provrpc.ResourceProviderService, providerService());
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  beforeEach(() => {
+    client = provider();
   });
 
   afterEach(async () => {
-    client.close();
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     await stopFleet(hosts);
     hosts = [];
   });
 
-  const configure = async () => {
-    const req = new provproto.ConfigureRequest();
-    req.setArgs(struct({ user: ADMIN.name, password: secret(ADMIN.password) }));
-    req.setAcceptsecrets(true);
-    await call(client, "configure", req);
-  };
+  const configure = () => call(client, "configure", configureRequest({ user: ADMIN.name, password: secret(ADMIN.password) }));
 
   /** Read as `pulumi import` sends it: the ID and nothing else. */
   const importRead = async (type: string, id: string) => {

@@ -2,34 +2,20 @@
 // generated client stubs the engine's protocol defines), against simulated hosts:
 // configuration, check failures, secrets in and out, detailed diffs, create/read/delete
 // and a part-way failure reported as ErrorResourceInitFailed with the state reached.
-import type { Metadata, Server, ServiceError } from "@grpc/grpc-js";
+import type { Metadata, ServiceError } from "@grpc/grpc-js";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { anyproto, emptyproto, grpc, provproto, provrpc, statusproto, structproto } from "../../provider/src/plugin/rpc";
-import { providerService } from "../../provider/src/plugin/server";
+import { anyproto, emptyproto, grpc, provproto, statusproto } from "../../provider/src/plugin/rpc";
 import { REPO_ROOT } from "../../scripts/engine";
 import { ADMIN, FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
 import { oob, ownersOf } from "../../testkit/out-of-band";
+import { call, Client, configureRequest, providerPerTest, secret, serveProvider, struct } from "./support/grpc";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\$]/g, "\\$&");
 
 jest.setTimeout(120_000);
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-const secret = (value: unknown) => ({ [SIG]: SECRET, value });
 const URN = (type: string, name = "r") => `urn:pulumi:dev::proj::credssp:index:${type}::${name}`;
-
-type Client = InstanceType<typeof provrpc.ResourceProviderClient>;
-
-/** Calls one unary method, resolving with the response or rejecting with the gRPC error. */
-function call<Req, Res>(client: Client, method: string, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) =>
-    (client as any)[method](req, (err: ServiceError | null, res: Res) => (err ? reject(err) : resolve(res))),
-  );
-}
-
-const struct = (v: Record<string, unknown>) => structproto.Struct.fromJavaScript(v as any);
 
 function checkRequest(type: string, news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
   const req = new provproto.CheckRequest();
@@ -40,30 +26,16 @@ function checkRequest(type: string, news: Record<string, unknown>, olds: Record<
   return req;
 }
 
-function configureRequest(args: Record<string, unknown>) {
-  const req = new provproto.ConfigureRequest();
-  req.setArgs(struct(args));
-  req.setAcceptsecrets(true);
-  return req;
-}
-
 describe("the plugin's gRPC service", () => {
-  let server: Server;
+  const provider = providerPerTest();
   let client: Client;
   let hosts: FleetHost[] = [];
 
-  beforeEach(async () => {
-    server = new grpc.Server();
-    server.addService(provrpc.ResourceProviderService, providerService());
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  beforeEach(() => {
+    client = provider();
   });
 
   afterEach(async () => {
-    client.close();
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     await stopFleet(hosts);
     hosts = [];
   });
@@ -358,12 +330,8 @@ describe("the plugin's gRPC service", () => {
     const enginePort = await new Promise<number>((resolve, reject) =>
       engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    const warned = new grpc.Server();
-    warned.addService(provrpc.ResourceProviderService, providerService({ engine: `127.0.0.1:${enginePort}` }));
-    const port = await new Promise<number>((resolve, reject) =>
-      warned.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    const warnedClient = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const warned = await serveProvider({ engine: `127.0.0.1:${enginePort}` });
+    const warnedClient = warned.client;
     try {
       const conn = { host: "ws01", user: "u", password: "p" };
       await call(warnedClient, "check", checkRequest("CredSSPClient", { connection: conn, delegateComputers: ["srv01.corp.test", "10.0.0.5"] }));
@@ -375,8 +343,7 @@ describe("the plugin's gRPC service", () => {
         { severity: engineproto.LogSeverity.WARNING, urn: URN("DelegationPolicy"), message: expect.stringMatching(/^allowFreshCredentialsWhenNTLMOnly: "WSMAN\/10\.0\.0\.6" is an IP address/) },
       ]);
     } finally {
-      warnedClient.close();
-      await new Promise<void>((resolve) => warned.tryShutdown(() => resolve()));
+      await warned.stop();
       await new Promise<void>((resolve) => engine.tryShutdown(() => resolve()));
     }
   });

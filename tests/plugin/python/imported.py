@@ -2,8 +2,8 @@
 
 `python imported.py <generated.py>` runs the generated file as an inline Automation
 API program on the project's stack (CREDSSP_IMPORTED: JSON with workDir, project,
-stack, pulumiRoot), previews it, and prints on its last line the steps that would change
-something, as tests/plugin/import.test.ts expects: none, right after the import.
+stack, pulumiRoot), previews it, and prints on its last line the change summary, which
+tests/plugin/import.test.ts expects to be all "same" right after the import.
 The SDK (sdk/python) is on PYTHONPATH; the engine variables come from the environment.
 """
 import json
@@ -28,20 +28,8 @@ def main(generated):
         env_vars={k: v for k, v in os.environ.items() if k.startswith("PULUMI_")},
     )
     stack = auto.select_stack(SETTINGS["stack"], SETTINGS["project"], program, opts=opts)
-    events = []
-    res = stack.preview(diff=True, on_event=events.append)
-    steps = []
-    for e in events:
-        pre = e.resource_pre_event
-        if pre is None:
-            continue
-        m = pre.metadata
-        op = m.op.value if hasattr(m.op, "value") else str(m.op)
-        if op in ("same", "read") or m.type.startswith("pulumi:"):
-            continue
-        steps.append({"name": m.urn.split("::")[-1], "op": op, "diffs": sorted(m.diffs or [])})
-    changes = {str(k.value if hasattr(k, "value") else k): v for k, v in res.change_summary.items()}
-    print(json.dumps({"changes": changes, "steps": steps}))
+    res = stack.preview(diff=True)
+    print(json.dumps({str(k.value if hasattr(k, "value") else k): v for k, v in res.change_summary.items()}))
 
 
 if __name__ == "__main__":
