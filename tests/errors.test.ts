@@ -370,7 +370,7 @@ const cases: Array<{ make: () => Error; base: abstract new (...args: never[]) =>
     name: "ImportNotSupportedError",
     code: "RESOURCE_IMPORT_UNSUPPORTED",
     message:
-      'TrustedHosts "ws01-trusts": the import option is not supported. pulumi-credssp\'s resources are Pulumi dynamic resources, which Pulumi cannot import (pulumi/pulumi#3550). Declare the resource without import: create adopts settings already on the host, records them as found, and leaves them in place on delete.',
+      'TrustedHosts "ws01-trusts": the import option is not supported. pulumi-credssp\'s resources are Pulumi dynamic resources, which Pulumi cannot import (pulumi/pulumi#3550). Declare the resource without import: create adopts settings already on the host, records them as found, and leaves them in place on delete. To import, use the provider plugin (pulumi import credssp:index:TrustedHosts …; README, Import): what it imports, destroy removes.',
   },
 ];
 

@@ -7,8 +7,8 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { CREDENTIALS_DELEGATION_KEY } from "../../provider/src/windows";
 import { provproto } from "../../provider/src/plugin/rpc";
 import { ADMIN, FleetHost, liveSnapshot, startFleet, stopFleet } from "../../testkit/fleet";
-import { oob } from "../../testkit/out-of-band";
-import { call, Client, configureRequest, providerPerTest, secret } from "./support/grpc";
+import { oob, ownersOf } from "../../testkit/out-of-band";
+import { call, Client, configureRequest, providerPerTest, secret, struct } from "./support/grpc";
 
 jest.setTimeout(120_000);
 
@@ -78,7 +78,7 @@ describe("import through the plugin's Read", () => {
 
     const imported = await importRead("CredSSPServer", id);
     expect(imported.id).toBe(id);
-    expect(imported.inputs).toEqual({ connection: { host: "127.0.0.1", port: srv01.port } });
+    expect(imported.inputs).toEqual({ connection: { host: "127.0.0.1", port: srv01.port }, __owner: URN("CredSSPServer") });
     expect(imported.state).toMatchObject({ connection: { host: "127.0.0.1", port: srv01.port, https: false, auth: "ntlm" }, enabled: true, lastApplied: [] });
     expect(JSON.stringify(imported.state)).not.toContain(ADMIN.password);
 
@@ -100,7 +100,7 @@ describe("import through the plugin's Read", () => {
 
     const id = `127.0.0.1:${ws01.port}/srv01.corp.test`;
     const imported = await importRead("CredSSPClient", id);
-    expect(imported.inputs).toEqual({ connection: { host: "127.0.0.1", port: ws01.port }, delegateComputers: ["srv01.corp.test"] });
+    expect(imported.inputs).toEqual({ connection: { host: "127.0.0.1", port: ws01.port }, delegateComputers: ["srv01.corp.test"], __owner: URN("CredSSPClient") });
     expect(imported.state).toMatchObject({ delegateComputers: ["srv01.corp.test"], spns: ["wsman/srv01.corp.test"], enabled: true });
     expect(await failure("CredSSPClient", `127.0.0.1:${ws01.port}/srv01.corp.test,srv02.corp.test`)).toMatch(
       /does not have it \(AllowFreshCredentials has no entry wsman\/srv02\.corp\.test\)/,
@@ -137,6 +137,7 @@ describe("import through the plugin's Read", () => {
       allowFreshCredentials: ["WSMAN/srv01.corp.test"],
       allowFreshCredentialsWhenNTLMOnly: ["WSMAN/srv01.corp.test"],
       concatenateDefaults: false,
+      __owner: URN("DelegationPolicy"),
     });
     expect(imported.state).toMatchObject({ concatenateDefaults: false, exclusive: false });
 
@@ -152,11 +153,51 @@ describe("import through the plugin's Read", () => {
     await ws.setConfig("client", "TrustedHosts", "Legacy.corp.test, srv01.corp.test,10.0.0.5");
 
     const imported = await importRead("TrustedHosts", `127.0.0.1:${ws01.port}/srv01.corp.test,10.0.0.5`);
-    expect(imported.inputs).toEqual({ connection: { host: "127.0.0.1", port: ws01.port }, hosts: ["srv01.corp.test", "10.0.0.5"] });
+    expect(imported.inputs).toEqual({ connection: { host: "127.0.0.1", port: ws01.port }, hosts: ["srv01.corp.test", "10.0.0.5"], __owner: URN("TrustedHosts") });
     expect(imported.state).toMatchObject({ hosts: ["srv01.corp.test", "10.0.0.5"], exclusive: false, value: "Legacy.corp.test, srv01.corp.test,10.0.0.5" });
     expect(await failure("TrustedHosts", `127.0.0.1:${ws01.port}/srv02.corp.test`)).toMatch(/does not have it \(Client\/TrustedHosts has no entry srv02\.corp\.test\)/);
 
     await destroy("TrustedHosts", imported);
     expect(await ws.config("client", "TrustedHosts")).toBe("Legacy.corp.test");
+  });
+  it("the ledger: Read writes nothing; the imported resource joins at its first operation, and a setting goes only when the last resource declaring it leaves", async () => {
+    hosts = await startFleet(["ws01.corp.test"]);
+    const [ws01] = hosts;
+    await configure();
+    const ws = oob(ws01);
+    await ws.setConfig("client", "TrustedHosts", "srv01.corp.test");
+    const imported = await importRead("TrustedHosts", `127.0.0.1:${ws01.port}/srv01.corp.test`);
+    expect(await ws.ledger()).toBeUndefined();
+    expect(imported.state.__owned.owner).toMatch(/^urn:pulumi:dev::proj::credssp:index:TrustedHosts::imported#[0-9a-f]{8}$/);
+
+    // Another resource (another stack, say) declares the same entry: it finds it in place.
+    const otherUrn = "urn:pulumi:other::proj::credssp:index:TrustedHosts::also-trusts";
+    const check = new provproto.CheckRequest();
+    check.setUrn(otherUrn);
+    check.setType("credssp:index:TrustedHosts");
+    check.setNews(struct({ connection: { host: "127.0.0.1", port: ws01.port }, hosts: ["srv01.corp.test"] }));
+    check.setOlds(struct({}));
+    const checked = await call<any, any>(client, "check", check);
+    const create = new provproto.CreateRequest();
+    create.setUrn(otherUrn);
+    create.setType("credssp:index:TrustedHosts");
+    create.setProperties(checked.getInputs());
+    const other = await call<any, any>(client, "create", create);
+    const otherOwner = other.getProperties().toJavaScript().__owned.owner as string;
+
+    // The imported one goes first: the other still declares the entry, so it stays.
+    await destroy("TrustedHosts", imported);
+    expect(await ws.config("client", "TrustedHosts")).toBe("srv01.corp.test");
+    expect(ownersOf(await ws.ledger(), "wsman:Client/TrustedHosts/srv01.corp.test")).toEqual([otherOwner]);
+
+    // The last to leave takes it away: the import made it Pulumi's, as if created.
+    const del = new provproto.DeleteRequest();
+    del.setId(other.getId());
+    del.setUrn(otherUrn);
+    del.setType("credssp:index:TrustedHosts");
+    del.setProperties(other.getProperties());
+    await call(client, "delete", del);
+    expect(await ws.config("client", "TrustedHosts")).toBe("");
+    expect(await ws.ledger()).toBeUndefined();
   });
 });

@@ -315,7 +315,7 @@ describe("the plugin's gRPC service", () => {
     expect(filled.getInputs().toJavaScript().via).toEqual({ host: "ws01.corp.test", port: 5985, https: false, auth: "ntlm" });
   });
 
-  it("Check warns the engine, under the resource, of each IP address in a delegation list (as the dynamic resources do)", async () => {
+  it("Check sends the engine, under the resource, the advice the dynamic resources give program-side (IP address, short name)", async () => {
     // A stand-in for the engine's Engine service, on real gRPC: it records Log calls.
     const engineproto = require(require.resolve("@pulumi/pulumi/proto/engine_pb", { paths: [REPO_ROOT] }));
     const enginerpc = require(require.resolve("@pulumi/pulumi/proto/engine_grpc_pb", { paths: [REPO_ROOT] }));
@@ -337,10 +337,11 @@ describe("the plugin's gRPC service", () => {
       await call(warnedClient, "check", checkRequest("CredSSPClient", { connection: conn, delegateComputers: ["srv01.corp.test", "10.0.0.5"] }));
       await call(warnedClient, "check", checkRequest("DelegationPolicy", { connection: conn, allowFreshCredentialsWhenNTLMOnly: ["WSMAN/10.0.0.6", "WSMAN/srv01"] }));
       await call(warnedClient, "check", checkRequest("TrustedHosts", { connection: conn, hosts: ["10.0.0.7"] }));
-      for (let i = 0; i < 50 && logged.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && logged.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
       expect(logged).toEqual([
         { severity: engineproto.LogSeverity.WARNING, urn: URN("CredSSPClient"), message: expect.stringMatching(/^delegateComputers: "10\.0\.0\.5" is an IP address\. Kerberos cannot/) },
         { severity: engineproto.LogSeverity.WARNING, urn: URN("DelegationPolicy"), message: expect.stringMatching(/^allowFreshCredentialsWhenNTLMOnly: "WSMAN\/10\.0\.0\.6" is an IP address/) },
+        { severity: engineproto.LogSeverity.WARNING, urn: URN("DelegationPolicy"), message: expect.stringMatching(/^allowFreshCredentialsWhenNTLMOnly: "WSMAN\/srv01" names the server by its short name/) },
       ]);
     } finally {
       await warned.stop();

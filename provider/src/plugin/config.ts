@@ -96,3 +96,12 @@ export function configHint(property: string): string | undefined {
   if (!m || !(CONFIG_KEYS as string[]).includes(m[2])) return undefined;
   return `set ${m[1]}.${m[2]} or the provider setting credssp:${m[2]}`;
 }
+
+/**
+ * A check failure's property path: its `property`, or, for a nested problem (reported
+ * with no property, so the engine does not print `{<nil>}` for it), the path its
+ * reason leads with (resources/dynamic.ts checkWith).
+ */
+export function failurePath(f: { property: string; reason: string }): string {
+  return f.property || (/^([\w.[\]]+): /.exec(f.reason)?.[1] ?? "");
+}

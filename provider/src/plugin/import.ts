@@ -8,7 +8,7 @@
 // defaults would get wrong): the code `pulumi import` generates spells out the host,
 // port and entries, never credentials, which stay provider configuration.
 import { importedState, ImportableKind } from "../resources/import";
-import { configHint } from "./config";
+import { configHint, failurePath } from "./config";
 import { ImportIdError, ProviderConfigError } from "./errors";
 import { parseImportId } from "./import-ids";
 import type { PropertyMap } from "./values";
@@ -18,7 +18,7 @@ const IMPORTABLE: readonly string[] = ["CredSSPServer", "CredSSPClient", "Delega
 export interface ImportHooks {
   /** The resource's check (resources/<kind>.ts). */
   check(olds: unknown, news: PropertyMap): Promise<{ inputs?: PropertyMap; failures?: { property: string; reason: string }[] }>;
-  /** Inputs with the provider configuration filled into the connection. */
+  /** Inputs with the provider configuration filled into the connection, and the owner label (`__owner`). */
   configured(props: PropertyMap): PropertyMap;
 }
 
@@ -37,10 +37,10 @@ export async function importResource(kind: string, id: string, hooks: ImportHook
   const checked = await hooks.check({}, hooks.configured(inputs));
   const failures = checked.failures ?? [];
   // Settings configuration could have given (credentials): say which, not "bad ID".
-  const config = failures.filter((f) => configHint(pathOf(f)) !== undefined);
+  const config = failures.filter((f) => configHint(failurePath(f)) !== undefined);
   if (config.length > 0) {
     throw new ProviderConfigError(
-      `cannot import ${kind} "${id}": ${config.map((f) => `${f.reason} (set the provider setting credssp:${pathOf(f).split(".")[1]})`).join("; ")}`,
+      `cannot import ${kind} "${id}": ${config.map((f) => `${f.reason} (set the provider setting credssp:${failurePath(f).split(".")[1]})`).join("; ")}`,
     );
   }
   if (failures.length > 0) throw new ImportIdError(kind, id, failures.map((f) => f.reason).join("; "));
@@ -48,10 +48,8 @@ export async function importResource(kind: string, id: string, hooks: ImportHook
   void __provider;
   const props = await importedState(kind as ImportableKind, id, typed);
   if (props.concatenateDefaults === false) inputs.concatenateDefaults = false;
+  // The owner label (`__owner`, the URN) stays with the inputs, as every read keeps it.
+  if (typed.__owner !== undefined) inputs.__owner = typed.__owner;
   return { id, props, inputs };
 }
 
-/** A failure's property path: its `property`, or the path its reason starts with (nested problems). */
-function pathOf(f: { property: string; reason: string }): string {
-  return f.property || /^([\w.[\]]+):/.exec(f.reason)?.[1] || "";
-}

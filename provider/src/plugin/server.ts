@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Metadata, sendUnaryData, ServerUnaryCall, ServiceError, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { providers } from "../index";
-import { checkProviderConfig, configHint, CONFIG_KEYS, CONNECTION_PROPERTIES, normalisedConfig, ProviderConfig, withConfig, withoutConfig } from "./config";
+import { checkProviderConfig, configHint, CONFIG_KEYS, CONNECTION_PROPERTIES, failurePath, normalisedConfig, ProviderConfig, withConfig, withoutConfig } from "./config";
 import { EngineLog } from "./engine-log";
 import { propertyChanges } from "./diff";
 import { importResource } from "./import";
@@ -270,7 +270,10 @@ export function providerService(opts: ProviderServerOptions = {}): UntypedServic
       const inputs = fromStruct(req.getInputs());
       if (Object.keys(props.value).length === 0) {
         // No state: an import. The connection comes from the ID, the rest from configuration.
-        const imported = await importResource(kindOf(typeOf(req)), req.getId(), { check: (o, n) => provider.check(o, n), configured });
+        const imported = await importResource(kindOf(typeOf(req)), req.getId(), {
+          check: (o, n) => provider.check(o, n),
+          configured: (p) => withOwnerLabel(req, configured(p)),
+        });
         const res = new provproto.ReadResponse();
         res.setId(imported.id);
         res.setProperties(toStruct(declaredOnly(imported.props, imported.inputs), []));
@@ -327,8 +330,7 @@ function failure(f: { property: string; reason: string }): InstanceType<typeof p
 
 /** A missing user or password names the provider setting that could supply it. */
 function withHint(f: { property: string; reason: string }, filled: PropertyMap): { property: string; reason: string } {
-  // A nested problem comes with no property and its path leading the reason (resources/dynamic.ts checkWith).
-  const path = f.property || (/^([\w.[\]]+): /.exec(f.reason)?.[1] ?? "");
+  const path = failurePath(f);
   const hint = configHint(path);
   const [prop, key] = path.split(".");
   const conn = filled[prop] as PropertyMap | undefined;

@@ -67,7 +67,8 @@ export class ImportNotSupportedError extends ResourceError {
     super(
       `${kind} "${resourceName}": the import option is not supported. pulumi-credssp's resources are Pulumi dynamic resources, ` +
         "which Pulumi cannot import (pulumi/pulumi#3550). Declare the resource without import: create adopts settings already on the " +
-        "host, records them as found, and leaves them in place on delete.",
+        "host, records them as found, and leaves them in place on delete. " +
+        `To import, use the provider plugin (pulumi import credssp:index:${kind} …; README, Import): what it imports, destroy removes.`,
     );
   }
 }
