@@ -9,28 +9,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
-export const ROOT = path.resolve(__dirname, "../..");
-export const PEERS_PYTHON = path.join(ROOT, ".tools", "peers-venv", "bin", "python");
-const HERE = __dirname;
+import { PEERS_PYTHON, peerEnv } from "../../testkit/python-peers";
+export { PEERS_PYTHON, peerEnv };
 
-/**
- * The peers' environment: no CA bundle override (requests would let it replace
- * pywinrm's certificate-validation setting), MD4 from OpenSSL's legacy provider
- * (NTLM hashes with it), no proxies, no .pyc files in the checkout.
- */
-export function peerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PYTHONDONTWRITEBYTECODE: "1",
-    NO_PROXY: "*",
-    no_proxy: "*",
-    OPENSSL_CONF: path.join(ROOT, "tests", "simulator", "py", "openssl-legacy.cnf"),
-    ...extra,
-  };
-  delete env.REQUESTS_CA_BUNDLE;
-  delete env.CURL_CA_BUNDLE;
-  return env;
-}
+export const ROOT = path.resolve(__dirname, "../..");
+const HERE = __dirname;
 
 /** Fails loudly when the venv is missing: these tests must run, not skip. */
 export function requirePeers(): void {
