@@ -39,8 +39,11 @@ export interface ListenerDeps {
   service: WsmanService;
   state: SimState;
   faults: HostFaults;
-  /** Called once per HTTP request received (all, including 401 handshakes). */
-  countRequest(): void;
+  /**
+   * Called once per HTTP request received (all, including 401 handshakes); the function
+   * it returns is called once the response has gone out (or the connection is gone).
+   */
+  countRequest(): () => void;
 }
 
 export interface Listener {
@@ -136,7 +139,8 @@ export async function startListener(
   };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    deps.countRequest();
+    const answered = deps.countRequest();
+    res.once("close", answered);
     const socket = req.socket;
     const decision = deps.faults.take();
     if (decision.action === "drop") {

@@ -11,6 +11,7 @@ import { HostKerberos } from "./kerberos";
 import { DirectoryEntry, HostDirectory } from "./host-directory";
 import type { AccountSpec } from "./identity";
 import { ShellManager } from "./shell";
+import { RequestChain } from "./request-chain";
 import { isPowerShellCommand, runPowerShellExe } from "./powershell/exe";
 import { SmbServer, startSmbServer } from "./smb/server";
 import { SimState } from "./state";
@@ -72,6 +73,12 @@ export interface SimHost {
   readonly requestCount: number;
   /** The Kerberos realm of the host's keytab, when it has one. */
   kerberosRealm?: string;
+  /**
+   * The longest chain of requests that followed one another (each arriving after the
+   * previous one was answered) since its last reset: what bounds the host's time below
+   * when latency is injected (`faults.latencyMs`). For benchmarks.
+   */
+  readonly requestChain: Pick<RequestChain, "longest" | "reset">;
   /** Live state, for out-of-band changes by tests/demo. */
   state: SimState;
   faults: HostFaults;
@@ -153,7 +160,17 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
       return state.credsspTls!;
     },
   }, kerberos);
-  const deps = { auth, service, state, faults, countRequest: () => void requestCount++ };
+  const chain = new RequestChain();
+  const deps = {
+    auth,
+    service,
+    state,
+    faults,
+    countRequest: () => {
+      requestCount++;
+      return chain.begin();
+    },
+  };
 
   let httpUrl: string | undefined;
   let httpsUrl: string | undefined;
@@ -202,6 +219,7 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
     get requestCount() {
       return requestCount;
     },
+    requestChain: chain,
     state,
     faults,
     smb: smb && { host: smb.host, port: smb.port, logFile: smb.logFile, log: () => smb!.log() },

@@ -92,6 +92,20 @@ describe("listener and challenge", () => {
     await s.send({ action: ACTION.get, resourceUri: URI.config });
     expect(host.requestCount).toBe(before + 2);
   });
+
+  test("requestChain counts requests that followed one another, not requests in flight together", async () => {
+    host.requestChain.reset();
+    await s.send({ action: ACTION.get, resourceUri: URI.config });
+    await s.send({ action: ACTION.get, resourceUri: URI.config });
+    expect(host.requestChain.longest).toBe(2);
+    host.requestChain.reset();
+    host.faults.latencyMs = 50; // all three are in flight together
+    await Promise.all([1, 2, 3].map(() => post(host.httpUrl!, "x")));
+    expect(host.requestChain.longest).toBe(1);
+    await post(host.httpUrl!, "x"); // after them: depends on one of them
+    expect(host.requestChain.longest).toBe(2);
+    host.faults.latencyMs = 0;
+  });
 });
 
 describe("config resources", () => {
