@@ -1,7 +1,7 @@
 // Parses a WS-Management response envelope: checks it answers our request
 // (wsa:RelatesTo === our MessageID) and turns s:Fault into WSManFaultError.
 import { ProtocolError, WSManFaultError } from "./errors";
-import { NS, childElement, descendants, parseXml, textOf } from "./xml";
+import { NS, childElement, descendants, elementChildren, parseXml, textOf } from "./xml";
 import type { XmlElement } from "./xml";
 
 export interface ParsedResponse {
@@ -17,7 +17,7 @@ export interface ParsedResponse {
 export function parseEnvelope(text: string): ParsedResponse {
   let envelope: XmlElement;
   try {
-    envelope = parseXml(text).documentElement as unknown as XmlElement;
+    envelope = parseXml(text);
   } catch (err) {
     throw new ProtocolError(`response is not usable XML: ${(err as Error).message}`, { cause: err });
   }
@@ -28,13 +28,8 @@ export function parseEnvelope(text: string): ParsedResponse {
   const body = childElement(envelope, NS.s, "Body");
   if (!body) throw new ProtocolError("response envelope has no s:Body");
   const actionEl = header ? childElement(header, NS.wsa, "Action") : undefined;
-  const payload = body ? firstElement(body) : undefined;
+  const payload = elementChildren(body)[0];
   return { envelope, header, body, action: actionEl ? textOf(actionEl).trim() : undefined, payload };
-}
-
-function firstElement(el: XmlElement): XmlElement | undefined {
-  for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) return n as unknown as XmlElement;
-  return undefined;
 }
 
 /** Extracts the WSManFault details from an s:Fault element. */

@@ -1,9 +1,9 @@
-// XML helpers: namespace constants, escaping, DOM navigation and the DOM → plain
-// object conversion defined by contract C (WsmanObject).
-import { DOMParser } from "@xmldom/xmldom";
-import type { Element as XmlElement, Document as XmlDocument } from "@xmldom/xmldom";
+// XML helpers: namespace constants, escaping, element navigation and the element →
+// plain object conversion defined by contract C (WsmanObject). Replies are parsed by
+// xml-parser.ts.
+import { XmlElement, parseXmlDocument } from "./xml-parser";
 
-export type { XmlElement, XmlDocument };
+export { XmlElement };
 
 /** Namespaces, with the prefixes Windows clients use on the wire. */
 export const NS = {
@@ -37,94 +37,47 @@ export function escapeXml(text: string): string {
 
 /**
  * What a reply may cost to parse. A WS-Management reply within the MaxEnvelopeSize we
- * advertise is a few hundred elements nested a dozen deep; a DOM node costs about a
- * kilobyte, so these bounds keep a parse to tens of megabytes and the recursive walks
- * (elementValue) far from the stack limit, whatever a server sends.
+ * advertise is a few hundred elements nested a dozen deep, so these bounds keep a parse
+ * small and the recursive walks (elementValue) far from the stack limit, whatever a
+ * server sends.
  */
 export const XML_LIMITS = { maxDepth: 64, maxNodes: 20_000 } as const;
 
 /**
- * One linear pass over the markup before the DOM is built: refuses a document type
- * declaration (SOAP 1.2 forbids it; it is how entity expansion attacks start), nesting
- * deeper than maxDepth and more than maxNodes elements plus attributes. Malformed markup
- * is left for the parser to report.
+ * Parses a reply into its root element, throwing what is malformed or the limit it
+ * broke (a document type declaration, nesting, size; the caller wraps it as ProtocolError).
  */
-function checkShape(text: string): void {
-  let depth = 0;
-  let nodes = 0;
-  for (let i = text.indexOf("<"); i >= 0 && i < text.length; i = text.indexOf("<", i + 1)) {
-    const next = text[i + 1];
-    if (next === "/") {
-      depth--;
-      i = text.indexOf(">", i);
-    } else if (next === "?") {
-      i = text.indexOf("?>", i);
-    } else if (text.startsWith("<!--", i)) {
-      i = text.indexOf("-->", i);
-    } else if (text.startsWith("<![CDATA[", i)) {
-      i = text.indexOf("]]>", i);
-    } else if (next === "!") {
-      throw new Error("it contains a document type declaration, which SOAP 1.2 forbids");
-    } else {
-      // A start tag: the element, and one node per attribute (an "=" outside quotes).
-      nodes++;
-      let quote = "";
-      let j = i + 1;
-      for (; j < text.length; j++) {
-        const c = text[j];
-        if (quote) {
-          if (c === quote) quote = "";
-        } else if (c === '"' || c === "'") quote = c;
-        else if (c === "=") nodes++;
-        else if (c === ">") break;
-      }
-      if (nodes > XML_LIMITS.maxNodes) {
-        throw new Error(`it has more than ${XML_LIMITS.maxNodes} elements and attributes`);
-      }
-      if (j >= text.length) return; // unterminated tag: the parser says so
-      if (text[j - 1] !== "/" && ++depth > XML_LIMITS.maxDepth) {
-        throw new Error(`it is nested more than ${XML_LIMITS.maxDepth} levels deep`);
-      }
-      i = j;
-    }
-    if (i < 0) return;
-  }
-}
-
-/** Parses XML, throwing the parser's complaint or the limit it broke (the caller wraps it as ProtocolError). */
-export function parseXml(text: string): XmlDocument {
-  checkShape(text);
-  const problems: string[] = [];
-  const doc = new DOMParser({
-    onError: (level, message) => {
-      if (level !== "warning") problems.push(message);
-    },
-  }).parseFromString(text, "text/xml");
-  if (problems.length > 0 || !doc.documentElement) {
-    throw new Error(`malformed XML: ${problems[0] ?? "no root element"}`);
-  }
-  return doc;
+export function parseXml(text: string): XmlElement {
+  return parseXmlDocument(text, XML_LIMITS);
 }
 
 export function elementChildren(el: XmlElement): XmlElement[] {
   const out: XmlElement[] = [];
-  for (let n = el.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 1) out.push(n as unknown as XmlElement);
-  }
+  for (const k of el.children) if (typeof k !== "string") out.push(k);
   return out;
 }
 
 export function childElement(el: XmlElement, ns: string, localName: string): XmlElement | undefined {
-  return elementChildren(el).find((c) => c.localName === localName && c.namespaceURI === ns);
+  for (const k of el.children) if (typeof k !== "string" && k.localName === localName && k.namespaceURI === ns) return k;
+  return undefined;
 }
 
 /** All descendants (document order) with the given namespace and local name. */
 export function descendants(el: XmlElement, ns: string, localName: string): XmlElement[] {
-  return Array.from(el.getElementsByTagNameNS(ns, localName)) as XmlElement[];
+  const out: XmlElement[] = [];
+  const walk = (e: XmlElement): void => {
+    for (const k of e.children) {
+      if (typeof k === "string") continue;
+      if (k.localName === localName && k.namespaceURI === ns) out.push(k);
+      walk(k);
+    }
+  };
+  walk(el);
+  return out;
 }
 
 export function textOf(el: XmlElement): string {
-  return el.textContent ?? "";
+  return el.textContent;
 }
 
 function isNil(el: XmlElement): boolean {
@@ -142,7 +95,7 @@ export function elementValue(el: XmlElement): WsmanValue {
   if (kids.length === 0) return textOf(el);
   const obj: WsmanObject = {};
   for (const kid of kids) {
-    const key = kid.localName ?? kid.nodeName;
+    const key = kid.localName;
     const value = elementValue(kid);
     if (!Object.prototype.hasOwnProperty.call(obj, key)) {
       obj[key] = value;
@@ -171,7 +124,7 @@ export function elementToObject(el: XmlElement): WsmanObject {
   const v = elementValue(el);
   if (v !== null && typeof v === "object" && !Array.isArray(v)) return v;
   if (v === "") return {};
-  return { [el.localName ?? el.nodeName]: v };
+  return { [el.localName]: v };
 }
 
 /** An attribute's value, undefined when absent. */
