@@ -1,7 +1,10 @@
 // One HTTP(S) connection per client, kept alive: NTLM authenticates the TCP
-// connection, so every request after the handshake must travel on the same socket
-// (maxSockets 1). TLS is established and verified here, before the socket is handed
-// to the HTTP layer, so no request byte (and no Basic credential) reaches a server
+// connection, so every request after the handshake must travel on the same socket,
+// one exchange at a time. HTTP/1.1 is written and read here (a request is one write;
+// the reply's framing — Content-Length, chunked, or the connection's end — is read
+// as bytes arrive) rather than by node:http, whose per-request machinery cost more CPU
+// than everything else a Get does. TLS is established and verified here, before the
+// first request byte, so no request byte (and no Basic credential) reaches a server
 // whose certificate was rejected. This module makes exactly one attempt per call and
 // reports typed errors; retrying is the caller's decision (it knows idempotency).
 //
@@ -86,25 +89,18 @@ const USER_AGENT = "pulumi-credssp WinRM client";
 const peerCerts = new WeakMap<net.Socket, Buffer>();
 
 export class HttpTransport {
-  private readonly agent: http.Agent;
+  /** The kept-alive connection, once made; replaced when it is gone. */
+  private socket: net.Socket | undefined;
+  /** Exchanges run one at a time: one connection, one request in flight. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** An exchange is reading from the connection. */
+  private inFlight = false;
   private closed = false;
 
   constructor(
     readonly endpoint: Endpoint,
     private readonly settings: TransportSettings,
-  ) {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: "lifo" });
-    // Node's Agent accepts an asynchronous createConnection(options, callback): the
-    // socket is only handed to the request once we call back, i.e. after verification.
-    (agent as unknown as { createConnection: unknown }).createConnection = (
-      _opts: unknown,
-      callback: (err: Error | null, socket?: net.Socket) => void,
-    ): undefined => {
-      this.connect(callback);
-      return undefined;
-    };
-    this.agent = agent;
-  }
+  ) {}
 
   private connect(callback: (err: Error | null, socket?: net.Socket) => void): void {
     const { host, port, scheme } = this.endpoint;
@@ -181,98 +177,316 @@ export class HttpTransport {
     return `${reason} (${hint})`;
   }
 
-  /** One POST to the endpoint. Rejects with TransportError/TimeoutError. */
+  /** One POST to the endpoint. Rejects with TransportError/TimeoutError/ProtocolError. */
   post(headers: Record<string, string>, body: Buffer): Promise<HttpResponse> {
-    if (this.closed) {
-      const { host, port, scheme } = this.endpoint;
-      return Promise.reject(new TransportError({ kind: "reset", host, port, scheme, detail: "client is closed" }));
-    }
+    const run = this.queue.then(() => this.exchange(headers, body));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The kept-alive connection, or a new one (TLS verified before it is returned). A
+   * connection the server closed is gone by now: Node destroys a socket whose peer
+   * ended it, as net.connect does not allow half-open sockets.
+   */
+  private connection(): Promise<net.Socket> {
+    const current = this.socket;
+    if (current && !current.destroyed && !current.readableEnded && !current.writableEnded) return Promise.resolve(current);
+    current?.destroy();
+    this.socket = undefined;
+    return new Promise((resolve, reject) =>
+      this.connect((err, socket) => {
+        if (err || !socket) return reject(err ?? new Error("no socket"));
+        if (this.closed) {
+          socket.destroy();
+          return reject(this.closedError());
+        }
+        // Between exchanges nothing may arrive, and an error only ends the connection
+        // (during one, the exchange's own listeners report them).
+        socket.on("error", () => socket.destroy());
+        socket.on("data", () => {
+          if (!this.inFlight) socket.destroy();
+        });
+        socket.setNoDelay(true);
+        this.socket = socket;
+        resolve(socket);
+      }),
+    );
+  }
+
+  private closedError(): TransportError {
+    const { host, port, scheme } = this.endpoint;
+    return new TransportError({ kind: "reset", host, port, scheme, detail: "client is closed" });
+  }
+
+  /**
+   * One HTTP/1.1 request and its response on the kept-alive connection, written and
+   * read here rather than by node:http, whose per-request machinery was a third of the
+   * client's CPU per Get. The request goes out in one write; the response is read
+   * with its limits (headers, body) checked as bytes arrive.
+   */
+  private exchange(headers: Record<string, string>, body: Buffer): Promise<HttpResponse> {
+    if (this.closed) return Promise.reject(this.closedError());
     const { host, port, scheme, path, hostHeader } = this.endpoint;
+    const all: Record<string, string> = {
+      Host: hostHeader, "User-Agent": USER_AGENT, "Content-Length": String(body.length), Connection: "keep-alive", ...headers,
+    };
+    let head = `POST ${path} HTTP/1.1\r\n`;
+    for (const [name, value] of Object.entries(all)) {
+      // Our own values (tokens, types, lengths), but a line break would split the request.
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) return Promise.reject(new ProtocolError(`HTTP header ${name} holds a line break`));
+      head += `${name}: ${value}\r\n`;
+    }
+    head += "\r\n";
+    const request = Buffer.concat([Buffer.from(head, "latin1"), body]);
+
     return new Promise<HttpResponse>((resolve, reject) => {
       let gotResponse = false;
       let finished = false;
-      const fail = (err: Error): void => {
+      let socket: net.Socket | undefined;
+      const reader = new ResponseReader(this.settings.maxResponseBytes);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.inFlight = false;
+        if (!socket) return;
+        socket.off("data", onData);
+        socket.off("error", onError);
+        socket.off("close", onClose);
+      };
+      const fail = (err: Error, destroy = true): void => {
         if (finished) return;
         finished = true;
-        clearTimeout(timer);
+        cleanup();
+        // Whatever the connection still carries belongs to an exchange that failed.
+        if (destroy && socket) socket.destroy();
         const typed = err instanceof WinRMError ? err : classifyError(err, this.endpoint);
         failureInfo.set(typed, { beforeResponse: !gotResponse });
         reject(typed);
       };
-      const req = http.request({
-        host,
-        port,
-        path,
-        method: "POST",
-        agent: this.agent,
-        maxHeaderSize: MAX_HEADER_BYTES,
-        headers: { Host: hostHeader, "User-Agent": USER_AGENT, "Content-Length": String(body.length), ...headers },
-      });
-      const timer = setTimeout(() => {
-        req.destroy(new TimeoutError({ host, port, scheme, timeoutMs: this.settings.requestTimeoutMs, phase: "response" }));
-      }, this.settings.requestTimeoutMs);
-      // Captured now: once the response ends, the agent detaches the socket from it.
-      let socket: net.Socket | undefined;
-      req.on("socket", (s) => {
-        socket = s;
-      });
-      req.on("error", fail);
-      const limit = this.settings.maxResponseBytes;
-      const tooLarge = (what: string): void => {
-        fail(
-          new ProtocolError(
-            `${scheme}://${host}:${port} ${what}, larger than ${limit} bytes, this client's limit ` +
-              `(4 × the MaxEnvelopeSize it advertises); the connection was closed`,
-          ),
-        );
-        req.destroy();
-      };
-      req.on("response", (res) => {
+      const onData = (chunk: Buffer): void => {
+        if (finished) return;
         gotResponse = true;
-        const declared = Number(res.headers["content-length"]);
-        if (Number.isFinite(declared) && declared > limit) {
-          tooLarge(`announced a reply of ${declared} bytes`);
-          return;
+        let done: ReturnType<ResponseReader["push"]>;
+        try {
+          done = reader.push(chunk);
+        } catch (err) {
+          return fail(err instanceof ReplyTooLarge ? this.tooLarge(err.message) : this.invalid(err as Error));
         }
-        const chunks: Buffer[] = [];
-        let received = 0;
-        res.on("data", (c: Buffer) => {
+        if (done) complete(done.reusable);
+      };
+      const onError = (err: Error): void => fail(err);
+      const onClose = (): void => {
+        if (finished) return;
+        // A body without a length runs to the end of the connection.
+        if (reader.endsAtClose()) return complete(false);
+        fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), false);
+      };
+      const complete = (reusable: boolean): void => {
+        finished = true;
+        cleanup();
+        const s = socket!;
+        if (!reusable) s.destroy();
+        const res = reader.response();
+        resolve({ ...res, socket: s, peerCertDer: peerCerts.get(s) });
+      };
+      const timer = setTimeout(() => {
+        fail(new TimeoutError({ host, port, scheme, timeoutMs: this.settings.requestTimeoutMs, phase: "response" }));
+      }, this.settings.requestTimeoutMs);
+
+      this.connection().then(
+        (s) => {
           if (finished) return;
-          received += c.length;
-          if (received > limit) {
-            chunks.length = 0;
-            tooLarge("sent a reply");
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on("error", fail);
-        res.on("aborted", () => fail(new Error("response aborted")));
-        res.on("end", () => {
-          if (finished) return;
-          finished = true;
-          clearTimeout(timer);
-          if (!socket) {
-            fail(new Error("response without a socket"));
-            return;
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            rawHeaders: res.rawHeaders,
-            body: Buffer.concat(chunks),
-            socket,
-            peerCertDer: peerCerts.get(socket),
-          });
-        });
-      });
-      req.end(body);
+          socket = s;
+          this.inFlight = true;
+          s.on("data", onData);
+          s.on("error", onError);
+          s.on("close", onClose);
+          s.write(request);
+        },
+        (err: Error) => fail(err),
+      );
     });
+  }
+
+  private tooLarge(what: string): ProtocolError {
+    const { host, port, scheme } = this.endpoint;
+    return new ProtocolError(
+      `${scheme}://${host}:${port} ${what}, larger than ${this.settings.maxResponseBytes} bytes, this client's limit ` +
+        `(4 × the MaxEnvelopeSize it advertises); the connection was closed`,
+    );
+  }
+
+  private invalid(err: Error): ProtocolError {
+    const { host, port, scheme } = this.endpoint;
+    if (err instanceof HeaderOverflow) {
+      return new ProtocolError(`${scheme}://${host}:${port} sent HTTP response headers larger than ${MAX_HEADER_BYTES} bytes; the connection was closed`);
+    }
+    return new ProtocolError(`${scheme}://${host}:${port} sent an invalid HTTP response (${err.message})`, { cause: err });
   }
 
   close(): void {
     this.closed = true;
-    this.agent.destroy();
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+}
+
+class ReplyTooLarge extends Error {}
+class HeaderOverflow extends Error {}
+
+/** An HTTP header name (RFC 9110 token). */
+const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Reads one HTTP/1.1 response from the bytes of a connection as they arrive: the
+ * status line and headers (at most MAX_HEADER_BYTES), interim 1xx responses skipped,
+ * then a body framed by Content-Length, chunked transfer coding, or the end of the
+ * connection. Throws ReplyTooLarge past the body limit, HeaderOverflow past the header
+ * limit, and Error for anything that is not HTTP.
+ */
+class ResponseReader {
+  private buffered: Buffer = Buffer.alloc(0);
+  private status = 0;
+  private rawHeaders: string[] = [];
+  private headers: http.IncomingHttpHeaders = {};
+  private framing: "headers" | "length" | "chunked" | "close" = "headers";
+  private remaining = 0;
+  private readonly chunks: Buffer[] = [];
+  private received = 0;
+  private keepAlive = true;
+  /** Chunked: "size" (a size line next), "data", "crlf" (after a chunk), "trailer". */
+  private chunkState: "size" | "data" | "crlf" | "trailer" = "size";
+
+  constructor(private readonly limit: number) {}
+
+  /** Feeds bytes; returns when the response is complete, and whether the connection can carry another. */
+  push(chunk: Buffer): { reusable: boolean } | undefined {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    for (;;) {
+      if (this.framing === "headers") {
+        if (!this.readHead()) return undefined;
+        continue;
+      }
+      if (this.framing === "length") {
+        const take = Math.min(this.remaining, this.buffered.length);
+        if (take > 0) this.collect(this.buffered.subarray(0, take));
+        this.buffered = this.buffered.subarray(take);
+        this.remaining -= take;
+        if (this.remaining > 0) return undefined;
+        return { reusable: this.keepAlive && this.buffered.length === 0 };
+      }
+      if (this.framing === "close") {
+        if (this.buffered.length > 0) this.collect(this.buffered);
+        this.buffered = Buffer.alloc(0);
+        return undefined;
+      }
+      const done = this.readChunked();
+      if (done === undefined) return undefined;
+      return { reusable: this.keepAlive && this.buffered.length === 0 };
+    }
+  }
+
+  /** True when the body runs to the end of the connection, which has now come. */
+  endsAtClose(): boolean {
+    return this.framing === "close";
+  }
+
+  response(): { status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: Buffer } {
+    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    return { status: this.status, headers: this.headers, rawHeaders: this.rawHeaders, body };
+  }
+
+  private collect(part: Buffer): void {
+    this.received += part.length;
+    if (this.received > this.limit) throw new ReplyTooLarge("sent a reply");
+    this.chunks.push(part);
+  }
+
+  /** Parses the status line and headers once they are all here; false while they are not. */
+  private readHead(): boolean {
+    const end = this.buffered.indexOf("\r\n\r\n");
+    if (end < 0) {
+      if (this.buffered.length > MAX_HEADER_BYTES) throw new HeaderOverflow();
+      return false;
+    }
+    if (end + 4 > MAX_HEADER_BYTES) throw new HeaderOverflow();
+    const lines = this.buffered.toString("latin1", 0, end).split("\r\n");
+    this.buffered = this.buffered.subarray(end + 4);
+    const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/.exec(lines[0]);
+    if (!m) throw new Error(`status line "${lines[0].slice(0, 60)}"`);
+    const status = Number(m[2]);
+    const rawHeaders: string[] = [];
+    const headers: Record<string, string> = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(":");
+      const name = colon > 0 ? line.slice(0, colon) : "";
+      if (!TOKEN_RE.test(name)) throw new Error(`header line "${line.slice(0, 60)}"`);
+      const value = line.slice(colon + 1).trim();
+      rawHeaders.push(name, value);
+      const key = name.toLowerCase();
+      headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+    }
+    // Interim responses (100 Continue and the like) precede the real one.
+    if (status < 200 && status !== 101) return true;
+    this.status = status;
+    this.rawHeaders = rawHeaders;
+    this.headers = headers;
+    const connection = (headers["connection"] ?? "").toLowerCase();
+    this.keepAlive = m[1] === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+    const te = headers["transfer-encoding"];
+    const cl = headers["content-length"];
+    if (te !== undefined) {
+      if (te.toLowerCase() !== "chunked") throw new Error(`Transfer-Encoding ${te}`);
+      if (cl !== undefined) throw new Error("both Content-Length and Transfer-Encoding");
+      this.framing = "chunked";
+    } else if (cl !== undefined) {
+      if (!/^\d{1,15}$/.test(cl)) throw new Error(`Content-Length ${cl}`);
+      this.remaining = Number(cl);
+      if (this.remaining > this.limit) throw new ReplyTooLarge(`announced a reply of ${this.remaining} bytes`);
+      this.framing = "length";
+    } else if (status === 204 || status === 304) {
+      this.framing = "length";
+    } else {
+      this.framing = "close";
+      this.keepAlive = false;
+    }
+    return true;
+  }
+
+  /** Consumes chunked body bytes; returns true once the last chunk and trailers are read. */
+  private readChunked(): true | undefined {
+    for (;;) {
+      if (this.chunkState === "data") {
+        const take = Math.min(this.remaining, this.buffered.length);
+        if (take > 0) this.collect(this.buffered.subarray(0, take));
+        this.buffered = this.buffered.subarray(take);
+        this.remaining -= take;
+        if (this.remaining > 0) return undefined;
+        this.chunkState = "crlf";
+      }
+      if (this.chunkState === "crlf") {
+        if (this.buffered.length < 2) return undefined;
+        if (this.buffered[0] !== 0x0d || this.buffered[1] !== 0x0a) throw new Error("chunk not followed by CRLF");
+        this.buffered = this.buffered.subarray(2);
+        this.chunkState = "size";
+      }
+      const eol = this.buffered.indexOf("\r\n");
+      if (eol < 0) {
+        if (this.buffered.length > MAX_HEADER_BYTES) throw new Error("chunk size line too long");
+        return undefined;
+      }
+      const line = this.buffered.toString("latin1", 0, eol);
+      this.buffered = this.buffered.subarray(eol + 2);
+      if (this.chunkState === "trailer") {
+        if (line === "") return true;
+        continue;
+      }
+      const m = /^([0-9A-Fa-f]{1,8})(?:\s*;.*)?$/.exec(line);
+      if (!m) throw new Error(`chunk size "${line.slice(0, 20)}"`);
+      this.remaining = parseInt(m[1], 16);
+      if (this.received + this.remaining > this.limit) throw new ReplyTooLarge("sent a reply");
+      this.chunkState = this.remaining === 0 ? "trailer" : "data";
+    }
   }
 }
 
