@@ -1,6 +1,8 @@
 // The WinRM wire layer's public surface (contract C).
 export { WinRMClient } from "./client";
 export type { WinRMClientOptions, WinRMAuth } from "./client";
+export { DEFAULT_POOL_IDLE_MS, SessionPool, sessionPool } from "./pool";
+export type { PooledClient } from "./pool";
 export type { CommandOptions, CommandResult } from "./shell";
 export type { InvokeInput } from "./invoke";
 export type { WsmanObject, WsmanValue } from "./xml";

@@ -208,6 +208,9 @@ export class HttpTransport {
           if (!this.inFlight) socket.destroy();
         });
         socket.setNoDelay(true);
+        // An idle kept-alive connection (a pooled session between operations) must not
+        // keep the process alive; it is ref'd again while an exchange runs.
+        socket.unref();
         this.socket = socket;
         resolve(socket);
       }),
@@ -249,6 +252,7 @@ export class HttpTransport {
         clearTimeout(timer);
         this.inFlight = false;
         if (!socket) return;
+        socket.unref();
         socket.off("data", onData);
         socket.off("error", onError);
         socket.off("close", onClose);
@@ -298,6 +302,7 @@ export class HttpTransport {
           if (finished) return;
           socket = s;
           this.inFlight = true;
+          s.ref();
           s.on("data", onData);
           s.on("error", onError);
           s.on("close", onClose);
