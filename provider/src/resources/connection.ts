@@ -2,8 +2,9 @@
 // resource opens a WinRM session: under the host's lock, with every failure turned
 // into a sentence naming host, port, scheme and setting, and the password redacted.
 import { z } from "zod";
-import { parseKdcAddress, WinRMClient } from "../winrm";
-import { hostIdentity, hostLockKey, withHostLock, wrapFault } from "../windows";
+import { parseKdcAddress } from "../winrm";
+import type { WinRMClientOptions } from "../winrm";
+import { withHostSession, wrapFault } from "../windows";
 import type { PowerShellHostApi, WsmanHostApi } from "../windows";
 import { checked, hostProblem, isIpAddress } from "./validation";
 
@@ -159,8 +160,9 @@ export function withConnectionDefaults(c: Connection): Connection {
   return { ...c, port: connectionPort(c), https: c.https ?? false, auth: c.auth ?? "ntlm" };
 }
 
-export function openClient(c: Connection): WinRMClient {
-  return new WinRMClient({
+/** The WinRM client options a connection stands for. */
+export function clientOptions(c: Connection): WinRMClientOptions {
+  return {
     host: c.host,
     port: connectionPort(c),
     https: c.https ?? false,
@@ -175,7 +177,7 @@ export function openClient(c: Connection): WinRMClient {
     certFingerprint: c.certFingerprint,
     insecureSkipVerify: c.insecureSkipVerify,
     timeoutMs: c.timeoutSeconds === undefined ? undefined : c.timeoutSeconds * 1000,
-  });
+  };
 }
 
 /**
@@ -198,11 +200,12 @@ export interface HostOp {
 }
 
 /**
- * Runs `fn` with a WinRM session to the host, holding the host's lock for the
- * whole read-modify-write (CredSSPClient and DelegationPolicy share values and
- * Pulumi runs them in parallel). The lock is the Windows host's (its MachineGuid,
- * read first on the session), so the same host reached through another port or name
- * waits its turn. A failure becomes a WindowsError naming the host, the setting `fn`
+ * Runs `fn` with the host's pooled WinRM session (one per host and credentials in the
+ * provider process, authenticated once and shared by the run's operations), holding
+ * the host's lock for the whole read-modify-write (CredSSPClient and DelegationPolicy
+ * share values and Pulumi runs them in parallel). The lock is the Windows host's (its
+ * MachineGuid, read once per session), so the same host reached through another port
+ * or name waits its turn. A failure becomes a WindowsError naming the host, the setting `fn`
  * was working on, and never the password. `record.changes` is where the operation's
  * changes go (the resource state's own `lastApplied`).
  */
@@ -212,10 +215,8 @@ export async function onHost<T>(
   record: { changes?: string[] } = {},
 ): Promise<T> {
   let setting = "WinRM connection";
-  const client = openClient(c);
   try {
-    const identity = (await hostIdentity(client)) ?? hostLockKey(c.host);
-    return await withHostLock(identity, () =>
+    return await withHostSession(clientOptions(c), (client) =>
       fn({
         api: client,
         shell: client,
@@ -233,7 +234,5 @@ export async function onHost<T>(
       setting,
       redact: c.password ? [c.password] : [],
     });
-  } finally {
-    await client.close().catch(() => undefined);
   }
 }
