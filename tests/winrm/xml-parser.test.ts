@@ -50,10 +50,10 @@ const refuse = (text: string): string => {
 };
 
 describe("against a DOM parser, on real Windows replies", () => {
-  const replies = captureNames().flatMap((name) =>
-    loadCapture(name)
-      .map((m, i) => [`${name} #${i}`, m.response] as const)
-      .filter((x): x is readonly [string, string] => typeof x[1] === "string" && x[1].includes("Envelope")),
+  const replies: Array<[string, string]> = captureNames().flatMap((name) =>
+    loadCapture(name).flatMap((m, i): Array<[string, string]> =>
+      typeof m.response === "string" && m.response.includes("Envelope") ? [[`${name} #${i}`, m.response]] : [],
+    ),
   );
 
   test("the captures hold replies to compare", () => {
