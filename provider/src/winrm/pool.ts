@@ -85,11 +85,15 @@ export class SessionPool {
  */
 function poolKey(o: WinRMClientOptions): string {
   const { password, ...rest } = o;
-  const secret = createHash("sha256").update(String(password)).digest("base64");
+  const secret = password === undefined ? null : createHash("sha256").update(password).digest("base64");
   const fields = Object.entries(rest)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([fields, secret]);
+  // Without a password, Kerberos takes its ticket from the credential cache (and the
+  // realm's settings from krb5.conf) the environment names at authentication time.
+  const env = o.kerberosEnv ?? process.env;
+  const cache = password === undefined ? [env.KRB5CCNAME ?? null, env.KRB5_CONFIG ?? null] : null;
+  return JSON.stringify([fields, secret, cache]);
 }
 
 /** The process's pool: one per provider process, shared by every resource operation. */
