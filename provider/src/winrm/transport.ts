@@ -373,11 +373,7 @@ class ResponseReader {
         continue;
       }
       if (this.framing === "length") {
-        const take = Math.min(this.remaining, this.buffered.length);
-        if (take > 0) this.collect(this.buffered.subarray(0, take));
-        this.buffered = this.buffered.subarray(take);
-        this.remaining -= take;
-        if (this.remaining > 0) return undefined;
+        if (!this.takeBody()) return undefined;
         return { reusable: this.keepAlive && this.buffered.length === 0 };
       }
       if (this.framing === "close") {
@@ -399,6 +395,15 @@ class ResponseReader {
   response(): { status: number; headers: http.IncomingHttpHeaders; rawHeaders: string[]; body: Buffer } {
     const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     return { status: this.status, headers: this.headers, rawHeaders: this.rawHeaders, body };
+  }
+
+  /** Moves up to `remaining` buffered bytes into the body; true once `remaining` is 0. */
+  private takeBody(): boolean {
+    const take = Math.min(this.remaining, this.buffered.length);
+    if (take > 0) this.collect(this.buffered.subarray(0, take));
+    this.buffered = this.buffered.subarray(take);
+    this.remaining -= take;
+    return this.remaining === 0;
   }
 
   private collect(part: Buffer): void {
@@ -462,11 +467,7 @@ class ResponseReader {
   private readChunked(): true | undefined {
     for (;;) {
       if (this.chunkState === "data") {
-        const take = Math.min(this.remaining, this.buffered.length);
-        if (take > 0) this.collect(this.buffered.subarray(0, take));
-        this.buffered = this.buffered.subarray(take);
-        this.remaining -= take;
-        if (this.remaining > 0) return undefined;
+        if (!this.takeBody()) return undefined;
         this.chunkState = "crlf";
       }
       if (this.chunkState === "crlf") {
