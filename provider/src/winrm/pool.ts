@@ -25,8 +25,13 @@ interface Entry {
   idleTimer?: NodeJS.Timeout;
 }
 
-/** A short idle time: the next operation of a run comes within seconds, and Windows drops idle connections after 120 s. */
-export const DEFAULT_POOL_IDLE_MS = 20_000;
+/**
+ * Long enough to span the gaps between one host's operations in a big run (the engine
+ * does not take a host's resources together: at 20 s, a 50-host `up` lost a session on
+ * about every host), short of the 120 s after which Windows (HTTP.sys) drops an idle
+ * connection.
+ */
+export const DEFAULT_POOL_IDLE_MS = 60_000;
 
 export class SessionPool {
   private readonly entries = new Map<string, Entry>();
