@@ -38,12 +38,14 @@ ensure_node_modules() {
   fi
 }
 
-# tsc when any TypeScript source or config is newer than the last build.
+# tsc when any TypeScript source or config is newer than the last build. (find stops at
+# the first match itself: piping into `head -1` killed find with SIGPIPE when many
+# files were newer, and pipefail turned that into exit 141 before tsc ran.)
 ensure_build() {
   local stamp="$ROOT/dist/.build-stamp" newer
   if [ -f "$stamp" ]; then
     newer="$(cd "$ROOT" && find provider/src simulator/src examples scripts testkit bench tsconfig.json package.json \
-      -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -not -path '*/node_modules/*' 2>/dev/null | head -1)"
+      -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -not -path '*/node_modules/*' -print -quit 2>/dev/null)"
     [ -z "$newer" ] && return 0
   fi
   log "==> compiling TypeScript (tsc)"
@@ -61,7 +63,7 @@ ensure_node_path() {
 }
 
 version_at_least() { # $1 >= $2, both x.y.z
-  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -1)" = "$2" ]
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | sed -n 1p)" = "$2" ]
 }
 
 # Prints the path of a usable Pulumi CLI, building it from the Go module if needed.
