@@ -9,9 +9,9 @@ import {
   httpResponse, replyEnvelope, startHostileServer, streamEndlessChunks, streamRepeated,
 } from "../../testkit/hostile-server";
 import type { HostileAnswer, HostileServer } from "../../testkit/hostile-server";
+import { SOAP_CONTENT_TYPE } from "../../provider/src/winrm/soap";
 
 const AUTH_URI = "http://schemas.microsoft.com/wbem/wsman/1/config/service/auth";
-const SOAP = "application/soap+xml;charset=UTF-8";
 const servers: HostileServer[] = [];
 const clients: WinRMClient[] = [];
 
@@ -42,7 +42,7 @@ describe("item 1: reply size", () => {
     const total = 50 * 1024 * 1024;
     const s = await hostile((req, socket) => {
       const head = replyEnvelope("<r>", req.messageId).replace("</s:Body></s:Envelope>", "");
-      void streamRepeated(socket, `HTTP/1.1 200 OK\r\nContent-Type: ${SOAP}\r\nContent-Length: ${total}\r\n\r\n${head}`, "<a/>", total - head.length);
+      void streamRepeated(socket, `HTTP/1.1 200 OK\r\nContent-Type: ${SOAP_CONTENT_TYPE}\r\nContent-Length: ${total}\r\n\r\n${head}`, "<a/>", total - head.length);
     });
     const started = Date.now();
     const err = await failure(client(s.port).get(AUTH_URI));
@@ -57,7 +57,7 @@ describe("item 1: reply size", () => {
   test("an endless chunked body is cut off at the limit with WINRM_PROTOCOL, and the connection is closed", async () => {
     let served: Promise<number> | undefined;
     const s = await hostile((_req, socket) => {
-      served = streamEndlessChunks(socket, `HTTP/1.1 200 OK\r\nContent-Type: ${SOAP}\r\nTransfer-Encoding: chunked\r\n\r\n`, "<a/>");
+      served = streamEndlessChunks(socket, `HTTP/1.1 200 OK\r\nContent-Type: ${SOAP_CONTENT_TYPE}\r\nTransfer-Encoding: chunked\r\n\r\n`, "<a/>");
     });
     const started = Date.now();
     const err = await failure(client(s.port).get(AUTH_URI));
@@ -71,7 +71,7 @@ describe("item 1: reply size", () => {
 
   test("a reply under the byte limit made of 30,000 empty elements is refused before it is parsed", async () => {
     const s = await hostile((req, socket) => {
-      socket.end(httpResponse(200, replyEnvelope(`<r>${"<a/>".repeat(30_000)}</r>`, req.messageId), { "Content-Type": SOAP }));
+      socket.end(httpResponse(200, replyEnvelope(`<r>${"<a/>".repeat(30_000)}</r>`, req.messageId), { "Content-Type": SOAP_CONTENT_TYPE }));
     });
     const err = await failure(client(s.port).get(AUTH_URI));
     expect(err).toBeInstanceOf(ProtocolError);
@@ -83,17 +83,17 @@ describe("item 4: deep XML", () => {
   test("a reply nested 5,000 levels deep is a typed WINRM_PROTOCOL error, not a RangeError", async () => {
     const s = await hostile((req, socket) => {
       const deep = "<a>".repeat(5000) + "</a>".repeat(5000);
-      socket.end(httpResponse(200, replyEnvelope(deep, req.messageId), { "Content-Type": SOAP }));
+      socket.end(httpResponse(200, replyEnvelope(deep, req.messageId), { "Content-Type": SOAP_CONTENT_TYPE }));
     });
     const err = await failure(client(s.port).get(AUTH_URI));
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toMatch(/nested more than 64 levels/);
   });
 
-  test("a document type declaration (forbidden in SOAP 1.2) is refused", async () => {
+  test("a document type declaration (forbidden in SOAP_CONTENT_TYPE 1.2) is refused", async () => {
     const s = await hostile((req, socket) => {
       const xml = `<!DOCTYPE s:Envelope [<!ENTITY x "x">]>${replyEnvelope("<r>&x;</r>", req.messageId)}`;
-      socket.end(httpResponse(200, xml, { "Content-Type": SOAP }));
+      socket.end(httpResponse(200, xml, { "Content-Type": SOAP_CONTENT_TYPE }));
     });
     const err = await failure(client(s.port).get(AUTH_URI));
     expect(err).toBeInstanceOf(ProtocolError);
@@ -108,7 +108,7 @@ describe("item 3: replies must name our request", () => {
 
   test.each([200, 500])("a fault without RelatesTo (HTTP %i) is a ProtocolError, not a fault to believe", async (status) => {
     const s = await hostile((_req, socket) => {
-      socket.end(httpResponse(status, replyEnvelope(fault), { "Content-Type": SOAP }));
+      socket.end(httpResponse(status, replyEnvelope(fault), { "Content-Type": SOAP_CONTENT_TYPE }));
     });
     const err = await failure(client(s.port).get(AUTH_URI));
     expect(err).toBeInstanceOf(ProtocolError);
@@ -144,7 +144,7 @@ describe("item 5: diagnostics say what happened", () => {
     const noCode =
       `<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">Something broke.</s:Text></s:Reason></s:Fault>`;
     const s = await hostile((req, socket) => {
-      socket.end(httpResponse(500, replyEnvelope(noCode, req.messageId), { "Content-Type": SOAP }));
+      socket.end(httpResponse(500, replyEnvelope(noCode, req.messageId), { "Content-Type": SOAP_CONTENT_TYPE }));
     });
     const err = await failure(client(s.port).get(AUTH_URI));
     expect(err).toBeInstanceOf(WSManFaultError);
@@ -169,7 +169,7 @@ describe("item 6: a command has a deadline", () => {
     const answer: HostileAnswer = (req, socket) => {
       const action = /<(?:\w+:)?Action[^>]*>([^<]+)</.exec(req.body.toString("utf8"))?.[1] ?? "";
       actions.push(action.slice(action.lastIndexOf("/") + 1));
-      const ok = (body: string) => httpResponse(200, replyEnvelope(body, req.messageId, `${action}Response`), { "Content-Type": SOAP });
+      const ok = (body: string) => httpResponse(200, replyEnvelope(body, req.messageId, `${action}Response`), { "Content-Type": SOAP_CONTENT_TYPE });
       if (action.endsWith("/Create")) socket.write(ok(`<rsp:Shell xmlns:rsp="${SHELL}"><rsp:ShellId>S-1</rsp:ShellId></rsp:Shell>`));
       else if (action.endsWith("/Command")) socket.write(ok(`<rsp:CommandResponse xmlns:rsp="${SHELL}"><rsp:CommandId>C-1</rsp:CommandId></rsp:CommandResponse>`));
       else if (action.endsWith("/Receive")) socket.write(receive(req.messageId));
@@ -179,7 +179,7 @@ describe("item 6: a command has a deadline", () => {
   }
 
   test("a host that answers every Receive with the OperationTimeout fault ends in WINRM_TIMEOUT at the deadline; the shell is deleted", async () => {
-    const host = neverDone((id) => httpResponse(500, replyEnvelope(timeoutFault, id), { "Content-Type": SOAP }));
+    const host = neverDone((id) => httpResponse(500, replyEnvelope(timeoutFault, id), { "Content-Type": SOAP_CONTENT_TYPE }));
     const s = await hostile(host.answer);
     const started = Date.now();
     const err = await failure(client(s.port, { commandTimeoutMs: 800 }).runCommand("timeout", ["/t", "99999"]));
@@ -198,7 +198,7 @@ describe("item 6: a command has a deadline", () => {
       httpResponse(
         200,
         replyEnvelope(`<rsp:ReceiveResponse xmlns:rsp="${SHELL}"><rsp:Stream Name="stdout" CommandId="C-1">${chunk}</rsp:Stream></rsp:ReceiveResponse>`, id),
-        { "Content-Type": SOAP },
+        { "Content-Type": SOAP_CONTENT_TYPE },
       ),
     );
     const s = await hostile(host.answer);

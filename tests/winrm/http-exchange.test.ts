@@ -7,9 +7,9 @@ import { ProtocolError, WinRMClient } from "../../provider/src/winrm";
 import { caught } from "../support/caught";
 import { httpResponse, replyEnvelope, startHostileServer } from "../../testkit/hostile-server";
 import type { HostileAnswer, HostileRequest, HostileServer } from "../../testkit/hostile-server";
+import { SOAP_CONTENT_TYPE } from "../../provider/src/winrm/soap";
 
 const AUTH_URI = "http://schemas.microsoft.com/wbem/wsman/1/config/service/auth";
-const SOAP = "application/soap+xml;charset=UTF-8";
 const servers: HostileServer[] = [];
 const clients: WinRMClient[] = [];
 
@@ -51,7 +51,7 @@ async function trickle(socket: net.Socket, bytes: Buffer, size = 7): Promise<voi
 }
 
 test("the request goes out as one HTTP/1.1 POST with Host, Content-Length and keep-alive", async () => {
-  const { server } = await serve((req, socket) => void socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP })));
+  const { server } = await serve((req, socket) => void socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP_CONTENT_TYPE })));
   await client(server.port).get(AUTH_URI);
   const req = server.requests[0];
   expect(req.method).toBe("POST");
@@ -61,7 +61,7 @@ test("the request goes out as one HTTP/1.1 POST with Host, Content-Length and ke
 });
 
 test("a reply that arrives a few bytes at a time reads whole; the connection carries the next request", async () => {
-  const { server, connectionOf } = await serve((req, socket) => trickle(socket, httpResponse(200, authBody(req), { "Content-Type": SOAP })));
+  const { server, connectionOf } = await serve((req, socket) => trickle(socket, httpResponse(200, authBody(req), { "Content-Type": SOAP_CONTENT_TYPE })));
   const c = client(server.port);
   expect((await c.get(AUTH_URI)).Basic).toBe("true");
   expect((await c.get(AUTH_URI)).Basic).toBe("true");
@@ -74,7 +74,7 @@ test("chunked transfer coding, with a chunk extension and a trailer, reads the s
     const a = body.subarray(0, 100);
     const b = body.subarray(100);
     const chunked = Buffer.concat([
-      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${SOAP}\r\nTransfer-Encoding: chunked\r\n\r\n${a.length.toString(16)};x=y\r\n`),
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${SOAP_CONTENT_TYPE}\r\nTransfer-Encoding: chunked\r\n\r\n${a.length.toString(16)};x=y\r\n`),
       a,
       Buffer.from(`\r\n${b.length.toString(16)}\r\n`),
       b,
@@ -91,14 +91,14 @@ test("chunked transfer coding, with a chunk extension and a trailer, reads the s
 test("an interim 100 Continue is skipped", async () => {
   const { server } = await serve((req, socket) => {
     socket.write("HTTP/1.1 100 Continue\r\n\r\n");
-    socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP }));
+    socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP_CONTENT_TYPE }));
   });
   expect((await client(server.port).get(AUTH_URI)).Basic).toBe("true");
 });
 
 test("Connection: close is honoured: the next request opens a new connection, without an error", async () => {
   const { server, connectionOf } = await serve((req, socket) => {
-    socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP, Connection: "close" }));
+    socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP_CONTENT_TYPE, Connection: "close" }));
   });
   const c = client(server.port);
   await c.get(AUTH_URI);
@@ -108,7 +108,7 @@ test("Connection: close is honoured: the next request opens a new connection, wi
 
 test("a body without a length runs to the end of the connection", async () => {
   const { server, connectionOf } = await serve((req, socket) => {
-    socket.end(`HTTP/1.1 200 OK\r\nContent-Type: ${SOAP}\r\n\r\n${authBody(req)}`);
+    socket.end(`HTTP/1.1 200 OK\r\nContent-Type: ${SOAP_CONTENT_TYPE}\r\n\r\n${authBody(req)}`);
   });
   const c = client(server.port);
   expect((await c.get(AUTH_URI)).Basic).toBe("true");
@@ -118,7 +118,7 @@ test("a body without a length runs to the end of the connection", async () => {
 
 test("a kept-alive connection the server closed while idle is replaced, with no retry needed", async () => {
   const { server, connectionOf } = await serve((req, socket) => {
-    socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP }));
+    socket.write(httpResponse(200, authBody(req), { "Content-Type": SOAP_CONTENT_TYPE }));
     setTimeout(() => socket.end(), 20); // the server's keep-alive timeout
   });
   const c = client(server.port); // retries: 0
@@ -130,7 +130,7 @@ test("a kept-alive connection the server closed while idle is replaced, with no 
 
 test("bytes after a complete response: the reply stands, the connection is not reused", async () => {
   const { server, connectionOf } = await serve((req, socket) => {
-    socket.write(Buffer.concat([httpResponse(200, authBody(req), { "Content-Type": SOAP }), Buffer.from("HTTP/1.1 200 OK\r\n")]));
+    socket.write(Buffer.concat([httpResponse(200, authBody(req), { "Content-Type": SOAP_CONTENT_TYPE }), Buffer.from("HTTP/1.1 200 OK\r\n")]));
   });
   const c = client(server.port);
   await c.get(AUTH_URI);

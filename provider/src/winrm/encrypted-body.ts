@@ -14,6 +14,7 @@
 // header and data are; both frame with this module. CredSSP's framing (its length field
 // is a TLS trailer size, and long bodies are cut into parts) is its own
 // (credssp/encryption.ts).
+import { SOAP_CONTENT_TYPE } from "./soap";
 
 export const SPNEGO_ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted";
 export const KERBEROS_ENCRYPTED_PROTOCOL = "application/HTTP-Kerberos-session-encrypted";
@@ -22,7 +23,7 @@ export type GssEncryptionProtocol = typeof SPNEGO_ENCRYPTED_PROTOCOL | typeof KE
 const BOUNDARY = "Encrypted Boundary";
 const DELIMITER = Buffer.from(`--${BOUNDARY}\r\n`, "latin1");
 const CLOSE = Buffer.from(`--${BOUNDARY}--`, "latin1");
-export const DEFAULT_INNER_CONTENT_TYPE = "application/soap+xml;charset=UTF-8";
+export const DEFAULT_INNER_CONTENT_TYPE = SOAP_CONTENT_TYPE;
 
 /** What the mechanism's wrap produced: the token header and the encrypted data after it. */
 export interface SealedParts {

@@ -19,13 +19,13 @@
 //
 // Shared by the client and the simulator, like encryption.ts is for NTLM.
 
+import { SOAP_CONTENT_TYPE } from "../soap";
 import { CredSspError } from "./errors";
 import { isWholeRecords } from "./tls-channel";
 import type { NegotiatedCipher } from "./tls-channel";
 
 export const CREDSSP_PROTOCOL = "application/HTTP-CredSSP-session-encrypted";
 const BOUNDARY = "--Encrypted Boundary";
-const SOAP_TYPE = "application/soap+xml;charset=UTF-8";
 /** Largest piece of a message encrypted as one part (and one TLS record). */
 export const CHUNK = 16384;
 
@@ -75,7 +75,7 @@ export async function encryptCredSsp(sealer: CredSspSealer, plain: Buffer): Prom
     length.writeUInt32LE(trailerLength(cipher, piece.length));
     parts.push(
       Buffer.from(
-        `${BOUNDARY}\r\n\tContent-Type: ${CREDSSP_PROTOCOL}\r\n\tOriginalContent: type=${SOAP_TYPE};Length=${piece.length}\r\n` +
+        `${BOUNDARY}\r\n\tContent-Type: ${CREDSSP_PROTOCOL}\r\n\tOriginalContent: type=${SOAP_CONTENT_TYPE};Length=${piece.length}\r\n` +
           `${BOUNDARY}\r\n\tContent-Type: application/octet-stream\r\n`,
         "latin1",
       ),
@@ -108,7 +108,7 @@ function startsWith(body: Buffer, pos: number, text: string): boolean {
 /** Decrypts every part and joins the pieces; checks each piece against its Length. */
 export async function decryptCredSsp(sealer: CredSspSealer, body: Buffer): Promise<{ plain: Buffer; innerContentType: string }> {
   const pieces: Buffer[] = [];
-  let innerContentType = SOAP_TYPE;
+  let innerContentType = SOAP_CONTENT_TYPE;
   let pos = 0;
   for (;;) {
     if (startsWith(body, pos, `${BOUNDARY}--`)) break;
