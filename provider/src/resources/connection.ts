@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { parseKdcAddress } from "../winrm";
 import type { WinRMClientOptions } from "../winrm";
-import { withHostSession, wrapFault } from "../windows";
+import { OperationView, withHostSession, wrapFault } from "../windows";
 import type { PowerShellHostApi, WsmanHostApi } from "../windows";
 import { checked, hostProblem, isIpAddress } from "./validation";
 
@@ -218,7 +218,7 @@ export async function onHost<T>(
   try {
     return await withHostSession(clientOptions(c), (client) =>
       fn({
-        api: client,
+        api: new OperationView(client),
         shell: client,
         host: c.host,
         changes: record.changes ?? [],

@@ -13,11 +13,28 @@ import type { SubjectId } from "./ledger";
 /** Per operation: which keys were probed, and whether they exist. */
 const probes = new WeakMap<Ownership, Map<string, boolean>>();
 
+/**
+ * Whether a key exists, learnt from its parent's subkey list: one EnumKey answers for
+ * the parent and for every child, so a walk up a missing chain costs one request per
+ * level it climbs past, not two.
+ */
 async function keyExists(own: Ownership, path: string): Promise<boolean> {
   let known = probes.get(own);
   if (!known) probes.set(own, (known = new Map()));
   const key = path.toLowerCase();
-  if (!known.has(key)) known.set(key, await new Registry(own.op.api).keyExists(path));
+  if (!known.has(key)) {
+    const reg = new Registry(own.op.api);
+    const cut = path.lastIndexOf("\\");
+    if (cut < 0) {
+      known.set(key, await reg.keyExists(path));
+    } else {
+      const parent = path.slice(0, cut);
+      const children = await reg.enumKey(parent);
+      known.set(parent.toLowerCase(), children !== undefined);
+      for (const child of children ?? []) known.set(`${parent}\\${child}`.toLowerCase(), true);
+      if (!known.has(key)) known.set(key, false);
+    }
+  }
   return known.get(key)!;
 }
 

@@ -118,6 +118,7 @@ export async function releaseEntries(own: Ownership, policy: DelegationPolicyNam
   const { op } = own;
   op.working(hklmPath(policyListKey(policy)));
   const live = await readPolicy(op.api, policy);
+  const removals: PolicyEntry[] = []; // removed together: one read-back for the list
   for (const s of ids) {
     const { mine, remaining, record } = own.withdraw(s);
     if (mine === undefined || record === undefined) continue;
@@ -126,9 +127,7 @@ export async function releaseEntries(own: Ownership, policy: DelegationPolicyNam
     const wantPresent = remaining.length > 0 ? remaining.includes(true) : record.before !== null;
     if (mine === true && !wantPresent) {
       const targets = record.name !== undefined ? present.filter((e) => e.name === record.name) : remaining.length > 0 ? present : [];
-      if (targets.length === 0) continue;
-      await own.write(`${policy}: remove ${targets.map((e) => e.name).join(", ")}`, () => removeEntries(op.api, policy, targets.map((e) => e.name)));
-      for (const e of targets) op.changes.push(`${policy}: removed ${e.name}=${e.spn}`);
+      for (const e of targets) if (!removals.some((r) => r.name === e.name)) removals.push(e);
     } else if (mine === false && wantPresent && present.length === 0) {
       const prior = record.before as PolicyEntry | null;
       if (prior === null) continue;
@@ -136,6 +135,9 @@ export async function releaseEntries(own: Ownership, policy: DelegationPolicyNam
       op.changes.push(`${policy}: restored ${name}=${prior.spn}`);
     }
   }
+  if (removals.length === 0) return;
+  await own.write(`${policy}: remove ${removals.map((e) => e.name).join(", ")}`, () => removeEntries(op.api, policy, removals.map((e) => e.name)));
+  for (const e of removals) op.changes.push(`${policy}: removed ${e.name}=${e.spn}`);
 }
 
 /** Puts a removed foreign entry back at its own name when that is free, else after the highest. */

@@ -149,10 +149,10 @@ export async function addSpns(api: WsmanHostApi, policy: DelegationPolicyName, s
   if (!before.exists) await reg.createKey(key);
   for (const entry of plan) await reg.setString(key, entry.name, entry.spn);
 
-  const after = await readList(reg, policy);
+  // Read back what was written, value by value (the rest of the list was just read).
   for (const entry of plan) {
-    const found = after.entries.find((e) => e.name === entry.name);
-    if (found?.spn !== entry.spn) throw new VerifyError(hklmPath(key, entry.name), entry.spn, found?.spn);
+    const found = await reg.getString(key, entry.name);
+    if (found !== entry.spn) throw new VerifyError(hklmPath(key, entry.name), entry.spn, found);
   }
   return plan.map((e) => e.name);
 }
@@ -174,6 +174,17 @@ export async function removeEntries(api: WsmanHostApi, policy: DelegationPolicyN
   const stillThere = names.filter((n) => left?.some((v) => v.name === n));
   if (stillThere.length > 0) throw new VerifyError(hklmPath(key, stillThere[0]), null, "still present");
   return removed;
+}
+
+/** Sets a DWORD, creating its key first only when the host says it is missing (one request when it exists). */
+async function setDwordCreatingKey(reg: Registry, key: string, valueName: string, value: number): Promise<void> {
+  try {
+    await reg.setDword(key, valueName, value);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "WINDOWS_REGISTRY" || (err as { win32Code?: unknown }).win32Code !== 2) throw err;
+    await reg.createKey(key);
+    await reg.setDword(key, valueName, value);
+  }
 }
 
 /** Whether HKLM\...\CredentialsDelegation exists (to know, before creating anything, whether it was there). */
@@ -205,23 +216,28 @@ export async function setSwitches(
     ["concatenateDefaults", DELEGATION_POLICIES[policy], change.concatenateDefaults],
   ];
   const previous: Switches = {};
-  let changed = false;
+  const written: Array<[string, number | null]> = [];
   for (const [field, valueName, want] of targets) {
     const current = await reg.getDword(CREDENTIALS_DELEGATION_KEY, valueName);
     if (current !== undefined) previous[field] = current;
     if (want === undefined) continue;
     if ((want === null && current === undefined) || want === current) continue;
-    if (want === null) {
-      await reg.deleteValue(CREDENTIALS_DELEGATION_KEY, valueName);
-    } else {
-      if (current === undefined) await reg.createKey(CREDENTIALS_DELEGATION_KEY);
-      await reg.setDword(CREDENTIALS_DELEGATION_KEY, valueName, want);
-    }
-    changed = true;
-    const after = await reg.getDword(CREDENTIALS_DELEGATION_KEY, valueName);
-    if (after !== (want ?? undefined)) {
-      throw new VerifyError(hklmPath(CREDENTIALS_DELEGATION_KEY, valueName), want, after);
+    if (want === null) await reg.deleteValue(CREDENTIALS_DELEGATION_KEY, valueName);
+    else await setDwordCreatingKey(reg, CREDENTIALS_DELEGATION_KEY, valueName, want);
+    written.push([valueName, want]);
+  }
+  // Read back once the writes are done: deletions alone by one EnumValues of the key,
+  // a value set by reading it.
+  if (written.length > 0 && written.every(([, want]) => want === null)) {
+    const left = (await reg.enumValues(CREDENTIALS_DELEGATION_KEY)) ?? [];
+    const still = written.find(([name]) => left.some((v) => v.name.toLowerCase() === name.toLowerCase()));
+    if (still) throw new VerifyError(hklmPath(CREDENTIALS_DELEGATION_KEY, still[0]), null, "still present");
+  } else {
+    for (const [valueName, want] of written) {
+      const after = await reg.getDword(CREDENTIALS_DELEGATION_KEY, valueName);
+      if (after !== (want ?? undefined)) throw new VerifyError(hklmPath(CREDENTIALS_DELEGATION_KEY, valueName), want, after);
     }
   }
+  const changed = written.length > 0;
   return { previous, changed };
 }

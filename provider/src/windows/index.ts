@@ -82,6 +82,7 @@ export type { EncryptionOracleLevel } from "./oracle";
 export { getDwordValue, setDwordValue } from "./dword";
 export { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "./lock";
 export { withHostSession } from "./host-session";
+export { OperationView } from "./operation-view";
 export { formatCredSSPStatus, readHostState } from "./snapshot";
 export type { HostStateSnapshot, PolicySnapshot } from "./snapshot";
 export { toArray } from "./wsman-values";

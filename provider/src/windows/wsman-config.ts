@@ -6,11 +6,12 @@
 // Set-Item WSMan:\localhost\Client\TrustedHosts a Get of the Client resource and a Put
 // of that whole Client element with the new value (ConfigProvider.cs, PutResourceValue;
 // MS-WSMV 4.2.3 shows a whole-element config Put too) — and are read back afterwards,
-// because a Put that "succeeds" is not proof of the new value.
+// because a Put that "succeeds" is not proof of the new value: from the PutResponse,
+// which carries the resource as the host holds it after the Put, or a Get when empty.
 
 import { PolicyControlledError, VerifyError, WSMAN_POLICY_CONTROLLED_FAULT } from "./errors";
 import { Registry, REG_DWORD, REG_EXPAND_SZ, REG_SZ } from "./registry";
-import type { WsmanHostApi } from "./host-api";
+import type { WsmanHostApi, WsmanObject } from "./host-api";
 import {
   ALLOW_CREDSSP_POLICY_VALUE,
   authUriFor,
@@ -98,13 +99,16 @@ export async function setCredSSP(
   await assertCredSSPWritable(api, role, opts);
   const uri = authUriFor(role);
   const body = `<cfg:Auth xmlns:cfg="${uri}"><cfg:CredSSP>${enabled ? "true" : "false"}</cfg:CredSSP></cfg:Auth>`;
+  let reply: WsmanObject;
   try {
-    await api.put(uri, body);
+    reply = await api.put(uri, body);
   } catch (err) {
     if (isPolicyFault(err)) throw policyError(role, opts.host, err);
     throw err;
   }
-  const after = await getCredSSP(api, role);
+  // The PutResponse carries the resource as the host now holds it (what `winrm set`
+  // prints): that is the read-back. A host that answers with an empty body gets a Get.
+  const after = bool(at(reply, "CredSSP")) ?? (await getCredSSP(api, role));
   if (after !== enabled) throw new VerifyError(credSSPSettingName(role), enabled, after);
   return { previous, changed: true };
 }
@@ -142,8 +146,9 @@ export async function setTrustedHosts(
   const previous = text(at(client, "TrustedHosts")) ?? "";
   if (previous === raw) return { previous, changed: false };
   const body = configElementXml("Client", WSMAN_CLIENT_URI, client, { TrustedHosts: raw }, await policyControlledClientSettings(api));
+  let reply: WsmanObject;
   try {
-    await api.put(WSMAN_CLIENT_URI, body);
+    reply = await api.put(WSMAN_CLIENT_URI, body);
   } catch (err) {
     // The "Trusted Hosts" WinRM client policy lives under the same key as AllowCredSSP
     // (WindowsRemoteManagement.admx: switch value TrustedHosts, list value TrustedHostsList).
@@ -155,7 +160,8 @@ export async function setTrustedHosts(
     }
     throw err;
   }
-  const after = await getTrustedHosts(api);
+  // Read back from the PutResponse (the Client element after the change), else a Get.
+  const after = Object.keys(reply).length > 0 ? text(at(reply, "TrustedHosts")) ?? "" : await getTrustedHosts(api);
   if (after !== raw) throw new VerifyError(TRUSTED_HOSTS_SETTING, raw, after);
   return { previous, changed: true };
 }
