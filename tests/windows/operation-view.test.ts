@@ -1,6 +1,15 @@
 // The per-operation read memory: repeated reads answered once, every write forgetting
 // exactly what it can change (so read-backs reach the host), the ledger never remembered.
-import { HKLM, LEDGER_KEY, OperationView, STDREGPROV_URI, WSMAN_CLIENT_AUTH_URI, WSMAN_CLIENT_URI } from "../../provider/src/windows";
+import {
+  HKLM,
+  LEDGER_KEY,
+  OperationView,
+  STDREGPROV_URI,
+  WSMAN_CLIENT_AUTH_URI,
+  WSMAN_CLIENT_URI,
+  WSMAN_CONFIG_URI,
+  WSMAN_SERVICE_AUTH_URI,
+} from "../../provider/src/windows";
 import type { WsmanHostApi } from "../../provider/src/windows";
 
 const CD = "SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation";
@@ -63,26 +72,22 @@ test("the ledger is never remembered: its commit re-reads it to see other writer
   expect(calls).toHaveLength(2);
 });
 
-test("a Put forgets the Gets of its URI, of the resources inside it and of those holding it", async () => {
-  const { api, calls } = fakeHost();
-  const view = new OperationView(api);
-  const WSMAN_SERVICE = "http://schemas.microsoft.com/wbem/wsman/1/config/service";
+test("one Get of the whole WSMan config answers every config resource; a Put forgets what it can change", async () => {
+  const calls: string[] = [];
+  const config = { Client: { TrustedHosts: "a", Auth: { CredSSP: "false" } }, Service: { Auth: { CredSSP: "true" } } };
+  const view = new OperationView({
+    get: async (uri) => (calls.push(`get ${uri}`), uri === WSMAN_CONFIG_URI ? config : { direct: "1" }),
+    put: async (uri) => (calls.push(`put ${uri}`), {}),
+    invoke: async () => ({}),
+  });
+  expect(await view.get(WSMAN_CLIENT_AUTH_URI)).toEqual({ CredSSP: "false" });
+  expect(await view.get(WSMAN_CLIENT_URI)).toEqual(config.Client);
+  expect(await view.get(WSMAN_SERVICE_AUTH_URI)).toEqual({ CredSSP: "true" });
+  expect(await view.get(`${WSMAN_CONFIG_URI}/winrs`)).toEqual({ direct: "1" }); // not in that Get: asked for itself
+  await view.put(WSMAN_CLIENT_URI, "<x/>"); // changes Client, Client/Auth and the whole config's view
   await view.get(WSMAN_CLIENT_AUTH_URI);
-  await view.get(WSMAN_CLIENT_URI);
-  await view.get(WSMAN_SERVICE);
-  await view.get(WSMAN_CLIENT_AUTH_URI);
-  await view.put(WSMAN_CLIENT_URI, "<x/>");
-  await view.get(WSMAN_CLIENT_AUTH_URI);
-  await view.get(WSMAN_CLIENT_URI);
-  await view.get(WSMAN_SERVICE);
-  expect(calls).toEqual([
-    `get ${WSMAN_CLIENT_AUTH_URI}`,
-    `get ${WSMAN_CLIENT_URI}`,
-    `get ${WSMAN_SERVICE}`,
-    `put ${WSMAN_CLIENT_URI}`,
-    `get ${WSMAN_CLIENT_AUTH_URI}`,
-    `get ${WSMAN_CLIENT_URI}`,
-  ]);
+  await view.get(WSMAN_SERVICE_AUTH_URI); // Service/Auth: still known
+  expect(calls).toEqual([`get ${WSMAN_CONFIG_URI}`, `get ${WSMAN_CONFIG_URI}/winrs`, `put ${WSMAN_CLIENT_URI}`, `get ${WSMAN_CONFIG_URI}`]);
 });
 
 test("a failed read is not remembered", async () => {
@@ -96,8 +101,9 @@ test("a failed read is not remembered", async () => {
       return {};
     },
   });
-  await expect(view.get(WSMAN_CLIENT_URI)).rejects.toThrow("connection reset");
+  const WMI_CLASS = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_OperatingSystem";
+  await expect(view.get(WMI_CLASS)).rejects.toThrow("connection reset");
   fail = false;
-  await expect(view.get(WSMAN_CLIENT_URI)).resolves.toEqual({});
+  await expect(view.get(WMI_CLASS)).resolves.toEqual({});
   expect(calls).toHaveLength(2);
 });

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { parseKdcAddress } from "../winrm";
 import type { WinRMClientOptions } from "../winrm";
 import { OperationView, withHostSession, wrapFault } from "../windows";
-import type { PowerShellHostApi, WsmanHostApi } from "../windows";
+import type { LockTenure, PowerShellHostApi, WsmanHostApi } from "../windows";
 import { checked, hostProblem, isIpAddress } from "./validation";
 
 /** The values of `connection.auth`; gen-schema.ts names this enum AuthScheme. */
@@ -191,12 +191,32 @@ export interface HostOp {
   readonly api: WsmanHostApi;
   /** The same session, for running PowerShell there (the double-hop check). */
   readonly shell: PowerShellHostApi;
+  /** The run of the host's lock this operation holds (lock.ts), for what it hands to the next holder. */
+  readonly tenure?: LockTenure;
   /** `connection.host` as the program wrote it, for messages. */
   readonly host: string;
   /** One line per change made on the host (the resource's `lastApplied`). */
   readonly changes: string[];
   /** Names the setting now being read or written, so that a failure names it. */
   working(setting: string): void;
+}
+
+/**
+ * Reads queued on one host (a refresh reads a host's four resources at once) share one
+ * view of it (windows/operation-view.ts) while it is fresh: the second resource to read
+ * AllowFreshCredentials, or the WSMan config, gets what the first read. A view older
+ * than this is read afresh.
+ */
+const SHARED_READ_MAX_AGE_MS = 2000;
+const readViews = new WeakMap<LockTenure, { view: OperationView; at: number }>();
+
+function sharedReadView(client: WsmanHostApi, tenure: LockTenure | undefined): OperationView {
+  if (tenure === undefined) return new OperationView(client);
+  const known = readViews.get(tenure);
+  if (known && Date.now() - known.at <= SHARED_READ_MAX_AGE_MS) return known.view;
+  const view = new OperationView(client);
+  readViews.set(tenure, { view, at: Date.now() });
+  return view;
 }
 
 /**
@@ -207,23 +227,28 @@ export interface HostOp {
  * MachineGuid, read once per session), so the same host reached through another port
  * or name waits its turn. A failure becomes a WindowsError naming the host, the setting `fn`
  * was working on, and never the password. `record.changes` is where the operation's
- * changes go (the resource state's own `lastApplied`).
+ * changes go (the resource state's own `lastApplied`); `record.readOnly` marks a read
+ * (Pulumi's Read), which queues apart from writes and shares what it reads.
  */
 export async function onHost<T>(
   c: Connection,
   fn: (op: HostOp) => Promise<T>,
-  record: { changes?: string[] } = {},
+  record: { changes?: string[]; readOnly?: boolean } = {},
 ): Promise<T> {
   let setting = "WinRM connection";
   try {
-    return await withHostSession(clientOptions(c), (client) =>
-      fn({
-        api: new OperationView(client),
-        shell: client,
-        host: c.host,
-        changes: record.changes ?? [],
-        working: (now) => void (setting = now),
-      }),
+    return await withHostSession(
+      clientOptions(c),
+      (client, tenure) =>
+        fn({
+          api: record.readOnly ? sharedReadView(client, tenure) : new OperationView(client),
+          shell: client,
+          tenure,
+          host: c.host,
+          changes: record.changes ?? [],
+          working: (now) => void (setting = now),
+        }),
+      { readOnly: record.readOnly },
     );
   } catch (err) {
     throw wrapFault(err, {

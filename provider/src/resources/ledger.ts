@@ -24,7 +24,7 @@
 // still overwrite it unseen, and a join racing a last leave can find its setting
 // restored away (its next refresh shows the drift; up puts it back).
 import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
-import type { WsmanHostApi } from "../windows";
+import type { LockTenure, WsmanHostApi } from "../windows";
 import { deepEqual } from "./common";
 import { LedgerError } from "./errors";
 
@@ -112,6 +112,17 @@ export function parseLedger(text: string | undefined): LedgerDoc {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The ledger as an operation last read it, kept for the next holder of the host's lock
+ * in the same tenure (lock.ts): operations queued on one host (Pulumi creates a host's
+ * resources at once) start from the read-back of the one before instead of reading it
+ * again. Only that fresh: an older view is read again. The commit re-reads regardless,
+ * so other processes' changes are merged as before; this saves the read that decides.
+ */
+const handedOver = new WeakMap<LockTenure, { doc: LedgerDoc; at: number }>();
+const HANDOVER_MAX_AGE_MS = 2000;
+const copy = (doc: LedgerDoc): LedgerDoc => JSON.parse(JSON.stringify(doc)) as LedgerDoc;
+
 /** One operation's view of a host's ledger: loaded once, changed in memory, committed once. */
 export class HostLedger {
   private readonly deltas = new Map<SubjectId, Delta>();
@@ -121,11 +132,17 @@ export class HostLedger {
     /** This resource's owner id. */
     readonly owner: string,
     private doc: LedgerDoc,
+    private readonly tenure: LockTenure | undefined,
   ) {}
 
-  static async load(api: WsmanHostApi, owner: string): Promise<HostLedger> {
+  /** Reads the host's ledger — or takes it from the lock holder before, within `tenure` (see handedOver). */
+  static async load(api: WsmanHostApi, owner: string, tenure?: LockTenure): Promise<HostLedger> {
     const reg = new Registry(api);
-    return new HostLedger(reg, owner, await readDoc(reg));
+    const passed = tenure ? handedOver.get(tenure) : undefined;
+    if (passed && Date.now() - passed.at <= HANDOVER_MAX_AGE_MS) return new HostLedger(reg, owner, copy(passed.doc), tenure);
+    const doc = await readDoc(reg);
+    if (tenure) handedOver.set(tenure, { doc: copy(doc), at: Date.now() });
+    return new HostLedger(reg, owner, doc, tenure);
   }
 
   record(s: SubjectId): SubjectRecord | undefined {
@@ -238,6 +255,7 @@ export class HostLedger {
    */
   async commit(): Promise<Array<{ subject: SubjectId; mine: unknown; record: SubjectRecord }>> {
     if (this.deltas.size === 0) return [];
+    if (this.tenure) handedOver.delete(this.tenure); // until this commit's read-back says what the host holds
     const t0 = Date.now();
     let current = await readDoc(this.reg);
     const roundTrip = Math.max(1, Date.now() - t0);
@@ -257,6 +275,7 @@ export class HostLedger {
     }
     this.doc = current;
     this.deltas.clear();
+    if (this.tenure) handedOver.set(this.tenure, { doc: copy(current), at: Date.now() });
     return orphans;
   }
 

@@ -80,7 +80,8 @@ export {
 } from "./oracle";
 export type { EncryptionOracleLevel } from "./oracle";
 export { getDwordValue, setDwordValue } from "./dword";
-export { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "./lock";
+export { activeHostLocks, currentTenure, hostIdentity, hostLockKey, withHostLock } from "./lock";
+export type { LockTenure } from "./lock";
 export { withHostSession } from "./host-session";
 export { OperationView } from "./operation-view";
 export { formatCredSSPStatus, readHostState } from "./snapshot";

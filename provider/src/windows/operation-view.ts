@@ -3,7 +3,8 @@
 // resource reads a list to decide, then the write reads it again to number a new
 // entry; a flag is read before its Put and by the Put's helper — and on a real
 // network every one of those is a round trip. So within one operation:
-//   - a WS-Transfer Get is answered from the last Get (or Put reply) of that URI;
+//   - a WS-Transfer Get is answered from the last Get of that URI, and every WSMan
+//     config resource from one Get of the whole config;
 //   - a StdRegProv read (EnumKey, EnumValues, Get*Value) from the last identical call;
 //   - a write forgets exactly what it can change, so the read-back after a write
 //     still goes to the host: verification is never answered from memory.
@@ -12,7 +13,7 @@
 // ledger's value is never remembered: its commit re-reads it on purpose to see other
 // writers (resources/ledger.ts).
 import type { RegistryInvokeInput, WsmanHostApi, WsmanObject } from "./host-api";
-import { LEDGER_KEY, STDREGPROV_URI } from "./uris";
+import { LEDGER_KEY, STDREGPROV_URI, WSMAN_CONFIG_URI } from "./uris";
 
 /** StdRegProv methods that only read. */
 const REGISTRY_READS = new Set([
@@ -50,6 +51,18 @@ const fold = (s: unknown): string => String(s ?? "").toLowerCase();
 /** True when `key` is `base` or lies under it. */
 const within = (key: string, base: string): boolean => key === base || key.startsWith(`${base}\\`);
 
+/** The element at `path` (config URI segments, case-insensitive) inside a Get of the config root. */
+function inside(config: WsmanObject, path: string[]): WsmanObject | undefined {
+  let at: WsmanObject = config;
+  for (const segment of path) {
+    const key = Object.keys(at).find((k) => k.toLowerCase() === segment);
+    const next = key === undefined ? undefined : at[key];
+    if (next === null || next === undefined || typeof next !== "object" || Array.isArray(next)) return undefined;
+    at = next;
+  }
+  return at;
+}
+
 export class OperationView implements WsmanHostApi {
   private readonly gets = new Map<string, Promise<WsmanObject>>();
   private readonly registry = new Map<string, RegistryRead>();
@@ -66,7 +79,13 @@ export class OperationView implements WsmanHostApi {
       this.saved++;
       return known;
     }
-    const reply = this.host.get(resourceUri);
+    const root = fold(WSMAN_CONFIG_URI);
+    // One Get of the whole WSMan config answers for every config resource inside it
+    // (Client, Client/Auth, Service/Auth: the same elements, nested): the first config
+    // read of an operation fetches it, later ones are answered from it.
+    const reply = uri.startsWith(`${root}/`)
+      ? this.get(WSMAN_CONFIG_URI).then((config) => inside(config, uri.slice(root.length + 1).split("/")) ?? this.host.get(resourceUri))
+      : this.host.get(resourceUri);
     this.gets.set(uri, reply);
     reply.catch(() => this.gets.delete(uri)); // a failed read is tried again next time
     return reply;
