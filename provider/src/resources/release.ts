@@ -5,7 +5,7 @@
 // last, deepest first, so a key is empty when its turn comes. A DWORD is put back
 // only if it still holds what this owner set: a value changed since is someone
 // else's now.
-import { ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_LEVELS, ENCRYPTION_ORACLE_VALUE, getDwordValue, hklmPath, setDwordValue } from "../windows";
+import { deleteValues, ENCRYPTION_ORACLE_KEY, ENCRYPTION_ORACLE_LEVELS, ENCRYPTION_ORACLE_VALUE, getDwordValue, hklmPath, setDwordValue } from "../windows";
 import { releaseFlag } from "./credssp-flag";
 import { releaseKeys } from "./key-ownership";
 import type { SubjectId } from "./ledger";
@@ -27,14 +27,25 @@ export async function release(own: Ownership, ids: SubjectId[]): Promise<void> {
   for (const p of of("entry")) byPolicy.set(p.policy!, [...(byPolicy.get(p.policy!) ?? []), p.id]);
   for (const [policy, entries] of byPolicy) await releaseEntries(own, policy as Parameters<typeof releaseEntries>[1], entries);
 
-  for (const p of of("dword")) await releaseDword(own, p);
+  // DWORDs that go are deleted together per key, with one read-back.
+  const deletions = new Map<string, Array<{ name: string; change: string }>>();
+  for (const p of of("dword")) {
+    const gone = await releaseDword(own, p);
+    if (gone) deletions.set(gone.key, [...(deletions.get(gone.key) ?? []), gone]);
+  }
+  for (const [key, gone] of deletions) {
+    own.op.working(hklmPath(key, gone[0].name));
+    await own.write(gone.map((g) => g.change).join("; "), () => deleteValues(own.op.api, key, gone.map((g) => g.name)));
+    for (const g of gone) own.op.changes.push(g.change);
+  }
   await releaseKeys(own, of("key").map((p) => p.id));
 
   // Ids this version does not know (a newer version's): deregister, touch nothing.
   for (const p of parsed) if (p.kind === undefined) own.withdraw(p.id);
 }
 
-async function releaseDword(own: Ownership, p: ParsedSubject): Promise<void> {
+/** Puts one DWORD back; a deletion is returned for the caller to do with the key's others. */
+async function releaseDword(own: Ownership, p: ParsedSubject): Promise<{ key: string; name: string; change: string } | undefined> {
   const { op } = own;
   const { mine, remaining, record } = own.withdraw(p.id);
   if (mine === undefined || record === undefined || p.key === undefined || p.name === undefined) return;
@@ -50,6 +61,9 @@ async function releaseDword(own: Ownership, p: ParsedSubject): Promise<void> {
   if ((target ?? undefined) === live) return;
   if (oracle && target !== null && !(Object.values(ENCRYPTION_ORACLE_LEVELS) as number[]).includes(target)) return;
   if (remaining.length === 0 && list?.which === "enabled" && (await switchStillNeeded(op.api, list.policy, record.names))) return;
-  await own.write(`${setting}: ${live} -> ${target ?? "absent"}`, () => setDwordValue(op.api, p.key!, p.name!, target));
-  op.changes.push(`${setting}: ${live} -> ${target ?? "absent"}`);
+  const change = `${setting}: ${live} -> ${target ?? "absent"}`;
+  if (target === null) return { key: p.key, name: p.name, change };
+  await own.write(change, () => setDwordValue(op.api, p.key!, p.name!, target));
+  op.changes.push(change);
+  return undefined;
 }

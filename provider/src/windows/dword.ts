@@ -1,6 +1,6 @@
 // One REG_DWORD, read or written and verified on its own: for putting back a value
 // we changed (a list switch, ConcatenateDefaults_*, AllowEncryptionOracle) without
-// re-reading the values around it.
+// re-reading the values around it; and deleting several of one key with one read-back.
 
 import { VerifyError } from "./errors";
 import { Registry } from "./registry";
@@ -29,4 +29,16 @@ export async function setDwordValue(api: WsmanHostApi, key: string, name: string
   }
   const after = await reg.getDword(key, name);
   if (after !== (value ?? undefined)) throw new VerifyError(hklmPath(key, name), value, after);
+}
+
+/**
+ * Deletes several values of one key (missing ones are fine), then reads back once: the
+ * key's EnumValues must list none of them. One request per value, plus one.
+ */
+export async function deleteValues(api: WsmanHostApi, key: string, names: readonly string[]): Promise<void> {
+  const reg = new Registry(api);
+  for (const name of names) await reg.deleteValue(key, name);
+  const left = (await reg.enumValues(key)) ?? [];
+  const still = names.find((n) => left.some((v) => v.name.toLowerCase() === n.toLowerCase()));
+  if (still !== undefined) throw new VerifyError(hklmPath(key, still), null, "still present");
 }

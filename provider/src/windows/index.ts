@@ -79,7 +79,7 @@ export {
   setEncryptionOracle,
 } from "./oracle";
 export type { EncryptionOracleLevel } from "./oracle";
-export { getDwordValue, setDwordValue } from "./dword";
+export { deleteValues, getDwordValue, setDwordValue } from "./dword";
 export { activeHostLocks, currentTenure, hostIdentity, hostLockKey, withHostLock } from "./lock";
 export type { LockTenure } from "./lock";
 export { withHostSession } from "./host-session";
