@@ -86,6 +86,44 @@ describe("delegation policy operations (in-memory host)", () => {
     expect(host.writes().length).toBe(writesBefore);
   });
 
+  describe("addSpns and another process numbering the same list (StdRegProv has no compare-and-set)", () => {
+    /** The seeded host, with another writer stepping in when the nth call of `method` on value `name` arrives. */
+    function racing(method: string, name: string, nth: number, act: (host: FakeHost) => void): FakeHost {
+      const host = seeded();
+      const invoke = host.invoke.bind(host);
+      let seen = 0;
+      host.invoke = async (uri, m, input) => {
+        if (m === method && input.sSubKeyName === FRESH && input.sValueName === name && ++seen === nth) act(host);
+        return invoke(uri, m, input);
+      };
+      return host;
+    }
+    const sets = (host: FakeHost) => host.writes().filter((c) => c.method === "SetStringValue").map((c) => c.input?.sValueName);
+
+    test("a name taken just before the write is passed over: the other entry stays", async () => {
+      const host = racing("GetStringValue", "4", 1, (h) => h.setValue(FRESH, "4", 1, "wsman/other.corp.test"));
+      expect(await addSpns(host, "AllowFreshCredentials", ["wsman/srv01.corp.test"])).toEqual(["5"]);
+      expect(host.value(FRESH, "4")?.value).toBe("wsman/other.corp.test");
+      expect(host.value(FRESH, "5")?.value).toBe("wsman/srv01.corp.test");
+    });
+
+    test("an entry overwritten right after the write is written again further on: both stay", async () => {
+      // The second GetStringValue of "4" is the read-back after our write.
+      const host = racing("GetStringValue", "4", 2, (h) => h.setValue(FRESH, "4", 1, "wsman/other.corp.test"));
+      expect(await addSpns(host, "AllowFreshCredentials", ["wsman/srv01.corp.test"])).toEqual(["5"]);
+      expect(host.value(FRESH, "4")?.value).toBe("wsman/other.corp.test");
+      expect(host.value(FRESH, "5")?.value).toBe("wsman/srv01.corp.test");
+      expect(sets(host)).toEqual(["4", "5"]);
+    });
+
+    test("the same SPN added by the other writer at that number (in another case) is the entry: no duplicate", async () => {
+      const host = racing("GetStringValue", "4", 1, (h) => h.setValue(FRESH, "4", 1, "WSMAN/SRV01.corp.test"));
+      expect(await addSpns(host, "AllowFreshCredentials", ["wsman/srv01.corp.test"])).toEqual(["4"]);
+      expect(sets(host)).toEqual([]);
+      expect(host.value(FRESH, "5")).toBeUndefined();
+    });
+  });
+
   test("addSpns creates the list key when missing", async () => {
     const host = new FakeHost();
     expect(await addSpns(host, "AllowFreshCredentialsWhenNTLMOnly", ["wsman/10.0.0.5"])).toEqual(["1"]);

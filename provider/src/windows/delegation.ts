@@ -147,14 +147,47 @@ export async function addSpns(api: WsmanHostApi, policy: DelegationPolicyName, s
   const plan = planAdditions(before.allNames, before.entries, spns);
   if (plan.length === 0) return [];
   if (!before.exists) await reg.createKey(key);
-  for (const entry of plan) await reg.setString(key, entry.name, entry.spn);
+  const taken = [...before.allNames];
+  const names: string[] = [];
+  for (const { spn } of plan) names.push(await addEntry(reg, key, spn, taken));
+  return names;
+}
 
-  // Read back what was written, value by value (the rest of the list was just read).
-  for (const entry of plan) {
-    const found = await reg.getString(key, entry.name);
-    if (found !== entry.spn) throw new VerifyError(hklmPath(key, entry.name), entry.spn, found);
+/** Names tried for one new entry before giving up on a list another process keeps numbering. */
+const ENTRY_NAME_ATTEMPTS = 5;
+
+/**
+ * Writes one entry under the next free number and returns its name. StdRegProv has no
+ * compare-and-set and another process may be numbering the same list, so the name is
+ * checked free just before the write and read back after it. A name found holding
+ * the same SPN, in any case, is the entry (another writer added it just now, at the
+ * same number); one holding anything else is passed over, and an entry found
+ * overwritten after the write is written again further on (the other writer's stays).
+ */
+async function addEntry(reg: Registry, key: string, spn: string, taken: string[]): Promise<string> {
+  let failed: VerifyError | undefined;
+  for (let attempt = 1; attempt <= ENTRY_NAME_ATTEMPTS; attempt++) {
+    const name = String(nextEntryNumber(taken));
+    taken.push(name);
+    const there = await textOrTaken(reg, key, name);
+    if (there !== undefined && spnKey(there) === spnKey(spn)) return name; // another writer just added it there
+    if (there !== undefined) continue;
+    await reg.setString(key, name, spn);
+    const after = await textOrTaken(reg, key, name);
+    if (after !== undefined && spnKey(after) === spnKey(spn)) return name;
+    failed = new VerifyError(hklmPath(key, name), spn, after);
   }
-  return plan.map((e) => e.name);
+  throw failed ?? new VerifyError(hklmPath(key), spn, `no free entry name in ${ENTRY_NAME_ATTEMPTS} tries (another process keeps writing this list)`);
+}
+
+/** A value's text; undefined when absent; a non-string value reads as taken. */
+async function textOrTaken(reg: Registry, key: string, name: string): Promise<string | undefined> {
+  try {
+    return await reg.getString(key, name);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "WINDOWS_REGISTRY") return "(not a string)";
+    throw err;
+  }
 }
 
 /**
