@@ -12,6 +12,7 @@ import {
   trustedHostsProvider,
 } from "../../provider/src/resources";
 import { clientOptions } from "../../provider/src/resources/connection";
+import { forgetHandedOverLedgers } from "../../provider/src/resources/ledger";
 import { WSMAN_CONFIG_URI, withHostSession } from "../../provider/src/windows";
 import { sessionPool } from "../../provider/src/winrm";
 import { FleetHost, startFleetHost } from "../../testkit/fleet";
@@ -31,8 +32,9 @@ const BUDGETS: Record<string, Budget> = {
 
 /**
  * One host's four resources at once, as a run does them (Pulumi creates, reads and
- * deletes them in parallel), on a fresh pool: handshake and MachineGuid included. They
- * queue on the host's lock; each hands the ledger it read back to the next, and the
+ * deletes them in parallel), on a fresh pool: the handshake included, and for the writes
+ * the MachineGuid read (reads take no lock, so need none). The writes
+ * queue on the host's lock and each hands the ledger it read back to the next; the
  * reads share what they read (resources/connection.ts, resources/ledger.ts).
  */
 const HOST_AT_ONCE = { create: 56, read: 11, delete: 52 };
@@ -92,6 +94,7 @@ test.each(Object.keys(BUDGETS))("%s: requests per create, read, update, delete",
   // Warm the pool: the operations below run on the session a run already holds.
   await withHostSession(clientOptions(a.connection), (client) => client.get(WSMAN_CONFIG_URI));
   const spent = async <T>(op: () => Promise<T>): Promise<[number, T]> => {
+    forgetHandedOverLedgers(); // each operation alone: it reads the ledger itself
     const before = host.sim.requestCount;
     const result = await op();
     return [host.sim.requestCount - before, result];
@@ -107,7 +110,8 @@ test("a host's four resources at once: the ledger is handed over, reads are shar
   const all = Object.values(cases(host.connection));
   const inputs = await Promise.all(all.map(([p, first]) => checked(p, first)));
   const spent = async <T>(op: () => Promise<T>): Promise<[number, T]> => {
-    sessionPool.closeAll(); // as a run starts: a new provider process
+    sessionPool.closeAll(); // as a run starts: a new provider process, with no sessions and nothing handed over
+    forgetHandedOverLedgers();
     const before = host.sim.requestCount;
     const result = await op();
     return [host.sim.requestCount - before, result];
@@ -121,4 +125,26 @@ test("a host's four resources at once: the ledger is handed over, reads are shar
   expect(create).toBeLessThan(3 + alone.reduce((n, b) => n + b.create, 0));
   expect(read).toBeLessThan(3 + alone.reduce((n, b) => n + b.read, 0));
   expect({ create, read, delete: del }).toEqual(HOST_AT_ONCE);
+});
+
+test("reads share one view of the host across resources, never across a second read of one resource or a write", async () => {
+  const c = cases(host.connection);
+  const [clientP, clientIn] = c.CredSSPClient;
+  const [policyP, policyIn] = c.DelegationPolicy;
+  const [trustedP, trustedIn] = c.TrustedHosts;
+  const client = await clientP.create(await checked(clientP, clientIn));
+  const policy = await policyP.create(await checked(policyP, policyIn));
+  const trusted = await trustedP.create(await checked(trustedP, trustedIn));
+  const spent = async (op: () => Promise<unknown>): Promise<number> => {
+    const before = host.sim.requestCount;
+    await op();
+    return host.sim.requestCount - before;
+  };
+  const readClient = () => spent(() => clientP.read(client.id, client.outs));
+  const readPolicy = () => spent(() => policyP.read(policy.id, policy.outs));
+  expect(await readClient()).toBe(BUDGETS.CredSSPClient.read);
+  expect(await readPolicy()).toBe(BUDGETS.DelegationPolicy.read - 4); // AllowFreshCredentials came with the client's read
+  expect(await readClient()).toBe(BUDGETS.CredSSPClient.read); // read again: a new refresh, read afresh
+  await spent(() => trustedP.update(trusted.id, trusted.outs, { ...trusted.outs, hosts: ["srv02.corp.test", "srv04.corp.test"] }));
+  expect(await readPolicy()).toBe(BUDGETS.DelegationPolicy.read); // a write in between: nothing shared
 });

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { parseKdcAddress } from "../winrm";
 import type { WinRMClientOptions } from "../winrm";
 import { OperationView, withHostSession, wrapFault } from "../windows";
-import type { LockTenure, PowerShellHostApi, WsmanHostApi } from "../windows";
+import type { PowerShellHostApi, WsmanHostApi } from "../windows";
 import { checked, hostProblem, isIpAddress } from "./validation";
 
 /** The values of `connection.auth`; gen-schema.ts names this enum AuthScheme. */
@@ -191,8 +191,8 @@ export interface HostOp {
   readonly api: WsmanHostApi;
   /** The same session, for running PowerShell there (the double-hop check). */
   readonly shell: PowerShellHostApi;
-  /** The run of the host's lock this operation holds (lock.ts), for what it hands to the next holder. */
-  readonly tenure?: LockTenure;
+  /** The key of the host lock this operation holds (the host's identity); none for a read. */
+  readonly hostKey?: string;
   /** `connection.host` as the program wrote it, for messages. */
   readonly host: string;
   /** One line per change made on the host (the resource's `lastApplied`). */
@@ -202,20 +202,29 @@ export interface HostOp {
 }
 
 /**
- * Reads queued on one host (a refresh reads a host's four resources at once) share one
- * view of it (windows/operation-view.ts) while it is fresh: the second resource to read
- * AllowFreshCredentials, or the WSMan config, gets what the first read. A view older
- * than this is read afresh.
+ * A refresh reads a host's four resources one after another, each once: they share one
+ * view of the host (windows/operation-view.ts), so the second resource to read
+ * AllowFreshCredentials, or the WSMan config, gets what the first read — one snapshot
+ * of the host per run. The view is left for a fresh one when it is older than this,
+ * when a resource that already read from it reads again (a second refresh in the same
+ * process), and when an operation writes to the host through this process.
  */
-const SHARED_READ_MAX_AGE_MS = 2000;
-const readViews = new WeakMap<LockTenure, { view: OperationView; at: number }>();
+const SHARED_READ_MAX_AGE_MS = 10_000;
+interface SharedRead {
+  view: OperationView;
+  at: number;
+  readers: Set<string>;
+}
+const readViews = new WeakMap<object, SharedRead>();
 
-function sharedReadView(client: WsmanHostApi, tenure: LockTenure | undefined): OperationView {
-  if (tenure === undefined) return new OperationView(client);
-  const known = readViews.get(tenure);
-  if (known && Date.now() - known.at <= SHARED_READ_MAX_AGE_MS) return known.view;
+function sharedReadView(client: WsmanHostApi, reader: string | undefined): OperationView {
+  const known = readViews.get(client);
+  if (known && reader !== undefined && !known.readers.has(reader) && Date.now() - known.at <= SHARED_READ_MAX_AGE_MS) {
+    known.readers.add(reader);
+    return known.view;
+  }
   const view = new OperationView(client);
-  readViews.set(tenure, { view, at: Date.now() });
+  readViews.set(client, { view, at: Date.now(), readers: new Set(reader === undefined ? [] : [reader]) });
   return view;
 }
 
@@ -228,26 +237,29 @@ function sharedReadView(client: WsmanHostApi, tenure: LockTenure | undefined): O
  * or name waits its turn. A failure becomes a WindowsError naming the host, the setting `fn`
  * was working on, and never the password. `record.changes` is where the operation's
  * changes go (the resource state's own `lastApplied`); `record.readOnly` marks a read
- * (Pulumi's Read), which queues apart from writes and shares what it reads.
+ * (Pulumi's Read, by the resource `record.reader`), which takes no lock and shares what
+ * it reads with the host's other resources' reads.
  */
 export async function onHost<T>(
   c: Connection,
   fn: (op: HostOp) => Promise<T>,
-  record: { changes?: string[]; readOnly?: boolean } = {},
+  record: { changes?: string[]; readOnly?: boolean; reader?: string } = {},
 ): Promise<T> {
   let setting = "WinRM connection";
   try {
     return await withHostSession(
       clientOptions(c),
-      (client, tenure) =>
-        fn({
-          api: record.readOnly ? sharedReadView(client, tenure) : new OperationView(client),
+      (client, hostKey) => {
+        if (!record.readOnly) readViews.delete(client); // this operation may change what they saw
+        return fn({
+          api: record.readOnly ? sharedReadView(client, record.reader) : new OperationView(client),
           shell: client,
-          tenure,
+          hostKey,
           host: c.host,
           changes: record.changes ?? [],
           working: (now) => void (setting = now),
-        }),
+        });
+      },
       { readOnly: record.readOnly },
     );
   } catch (err) {

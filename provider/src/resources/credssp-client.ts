@@ -111,7 +111,7 @@ export const credSSPClientProvider = {
       if (!anyLeft && !(await ledgerLists(op, props.__owned?.owner))) return {};
       const state = { ...props, enabled, delegateComputers };
       return { id, props: state, inputs: { connection: props.connection, delegateComputers, enabled, ...internalInputs(props) } };
-    }, { readOnly: true });
+    }, { readOnly: true, reader: id });
   },
 
   async update(id: string, olds: CredSSPClientState, news: Inputs) {

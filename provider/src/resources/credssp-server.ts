@@ -75,7 +75,7 @@ export const credSSPServerProvider = {
       if (!enabled && !(await ledgerLists(op, props.__owned?.owner))) return {};
       const inputs = { connection: props.connection, enabled, ...internalInputs(props) };
       return { id, props: { ...props, enabled }, inputs };
-    }, { readOnly: true });
+    }, { readOnly: true, reader: id });
   },
 
   async update(id: string, olds: CredSSPServerState, news: Inputs) {

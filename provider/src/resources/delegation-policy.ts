@@ -151,7 +151,7 @@ export const delegationPolicyProvider = {
   async read(id: string, props: DelegationPolicyState) {
     return onHost(props.connection, async (op) => {
       // An exclusive list shows what is in it, less the entries other resources declare.
-      const ledger = props.exclusive && props.__owned?.owner ? await HostLedger.load(op.api, props.__owned.owner, op.tenure) : undefined;
+      const ledger = props.exclusive && props.__owned?.owner ? await HostLedger.load(op.api, props.__owned.owner, op.hostKey) : undefined;
       const liveLists: Partial<Record<ListProperty, string[]>> = {};
       let anyPresent = false;
       for (const prop of LIST_PROPERTY_NAMES) {
@@ -182,7 +182,7 @@ export const delegationPolicyProvider = {
       };
       if (props.encryptionOracle !== undefined) inputs.encryptionOracle = encryptionOracle ?? null;
       return { id, props: { ...props, ...inputs }, inputs: { ...inputs, ...internalInputs(props) } };
-    }, { readOnly: true });
+    }, { readOnly: true, reader: id });
   },
 
   async update(id: string, olds: DelegationPolicyState, news: Inputs) {

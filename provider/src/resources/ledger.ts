@@ -24,7 +24,7 @@
 // still overwrite it unseen, and a join racing a last leave can find its setting
 // restored away (its next refresh shows the drift; up puts it back).
 import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
-import type { LockTenure, WsmanHostApi } from "../windows";
+import type { WsmanHostApi } from "../windows";
 import { deepEqual } from "./common";
 import { LedgerError } from "./errors";
 
@@ -113,14 +113,21 @@ export function parseLedger(text: string | undefined): LedgerDoc {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The ledger as an operation last read it, kept for the next holder of the host's lock
- * in the same tenure (lock.ts): operations queued on one host (Pulumi creates a host's
- * resources at once) start from the read-back of the one before instead of reading it
- * again. Only that fresh: an older view is read again. The commit re-reads regardless,
- * so other processes' changes are merged as before; this saves the read that decides.
+ * Per host (its lock key), the ledger as the last operation through this process read
+ * it back at its commit: the next operation on the host — they queue on its lock, and
+ * Pulumi creates or deletes a host's resources close together — starts from it instead
+ * of reading it again, while it is this fresh. Every operation here that changes the
+ * ledger goes through its commit, which replaces this record, so it is never behind
+ * this process; what other processes wrote meanwhile the commit's re-read merges, as
+ * before. Only the read that decides is saved.
  */
-const handedOver = new WeakMap<LockTenure, { doc: LedgerDoc; at: number }>();
+const handedOver = new Map<string, { doc: LedgerDoc; at: number }>();
 const HANDOVER_MAX_AGE_MS = 2000;
+
+/** Forgets every handed-over ledger: the next operation on each host reads its own (tests measure operations alone with it). */
+export function forgetHandedOverLedgers(): void {
+  handedOver.clear();
+}
 const copy = (doc: LedgerDoc): LedgerDoc => JSON.parse(JSON.stringify(doc)) as LedgerDoc;
 
 /** One operation's view of a host's ledger: loaded once, changed in memory, committed once. */
@@ -132,17 +139,17 @@ export class HostLedger {
     /** This resource's owner id. */
     readonly owner: string,
     private doc: LedgerDoc,
-    private readonly tenure: LockTenure | undefined,
+    private readonly hostKey: string | undefined,
   ) {}
 
-  /** Reads the host's ledger — or takes it from the lock holder before, within `tenure` (see handedOver). */
-  static async load(api: WsmanHostApi, owner: string, tenure?: LockTenure): Promise<HostLedger> {
+  /** Reads the host's ledger, or takes it from the operation before on the host (see handedOver). */
+  static async load(api: WsmanHostApi, owner: string, hostKey?: string): Promise<HostLedger> {
     const reg = new Registry(api);
-    const passed = tenure ? handedOver.get(tenure) : undefined;
-    if (passed && Date.now() - passed.at <= HANDOVER_MAX_AGE_MS) return new HostLedger(reg, owner, copy(passed.doc), tenure);
+    const passed = hostKey === undefined ? undefined : handedOver.get(hostKey);
+    if (passed && Date.now() - passed.at <= HANDOVER_MAX_AGE_MS) return new HostLedger(reg, owner, copy(passed.doc), hostKey);
     const doc = await readDoc(reg);
-    if (tenure) handedOver.set(tenure, { doc: copy(doc), at: Date.now() });
-    return new HostLedger(reg, owner, doc, tenure);
+    if (hostKey !== undefined) handedOver.set(hostKey, { doc: copy(doc), at: Date.now() });
+    return new HostLedger(reg, owner, doc, hostKey);
   }
 
   record(s: SubjectId): SubjectRecord | undefined {
@@ -255,7 +262,7 @@ export class HostLedger {
    */
   async commit(): Promise<Array<{ subject: SubjectId; mine: unknown; record: SubjectRecord }>> {
     if (this.deltas.size === 0) return [];
-    if (this.tenure) handedOver.delete(this.tenure); // until this commit's read-back says what the host holds
+    if (this.hostKey !== undefined) handedOver.delete(this.hostKey); // until this commit's read-back says what the host holds
     const t0 = Date.now();
     let current = await readDoc(this.reg);
     const roundTrip = Math.max(1, Date.now() - t0);
@@ -275,7 +282,7 @@ export class HostLedger {
     }
     this.doc = current;
     this.deltas.clear();
-    if (this.tenure) handedOver.set(this.tenure, { doc: copy(current), at: Date.now() });
+    if (this.hostKey !== undefined) handedOver.set(this.hostKey, { doc: copy(current), at: Date.now() });
     return orphans;
   }
 

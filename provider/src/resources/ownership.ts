@@ -128,7 +128,7 @@ export async function withOwnership<T>(
     c,
     async (op) => {
       op.working(LEDGER_SETTING);
-      const ledger = await HostLedger.load(op.api, owned.owner, op.tenure);
+      const ledger = await HostLedger.load(op.api, owned.owner, op.hostKey);
       const own = new Ownership(op, ledger, owned.claims);
       own.heal();
       try {
@@ -172,7 +172,7 @@ function mayHaveLanded(err: unknown): boolean {
 export async function ledgerLists(op: HostOp, owner: string | undefined): Promise<boolean> {
   if (owner === undefined) return false;
   op.working(LEDGER_SETTING);
-  return (await HostLedger.load(op.api, owner, op.tenure)).mine().length > 0;
+  return (await HostLedger.load(op.api, owner, op.hostKey)).mine().length > 0;
 }
 
 /** The other owners' view of each subject: true when any of them declares it present. */

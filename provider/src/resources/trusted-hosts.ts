@@ -96,12 +96,12 @@ export const trustedHostsProvider = {
       let hosts = props.hosts.filter((h) => hasTrustedHost(list, h));
       if (props.exclusive) {
         // What is in the list, less the entries other resources declare.
-        const ledger = owner ? await HostLedger.load(op.api, owner, op.tenure) : undefined;
+        const ledger = owner ? await HostLedger.load(op.api, owner, op.hostKey) : undefined;
         hosts = list.filter((e) => hasTrustedHost(props.hosts, e) || !(ledger && othersWantPresent(ledger, subjects.trustedHost(e))));
       }
       const inputs = { connection: props.connection, hosts, exclusive: props.exclusive };
       return { id, props: { ...props, ...inputs, value: raw }, inputs: { ...inputs, ...internalInputs(props) } };
-    }, { readOnly: true });
+    }, { readOnly: true, reader: id });
   },
 
   async update(id: string, olds: TrustedHostsState, news: Inputs) {

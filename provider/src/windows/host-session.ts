@@ -3,8 +3,7 @@
 // MachineGuid, the lock key) is read once per session, not once per operation.
 import { sessionPool } from "../winrm";
 import type { WinRMClient, WinRMClientOptions } from "../winrm";
-import { currentTenure, hostIdentity, hostLockKey, withHostLock } from "./lock";
-import type { LockTenure } from "./lock";
+import { hostIdentity, hostLockKey, withHostLock } from "./lock";
 
 const identities = new WeakMap<WinRMClient, Promise<string | undefined>>();
 
@@ -22,23 +21,22 @@ function identityOf(client: WinRMClient): Promise<string | undefined> {
 /**
  * Runs `fn` with the pooled session for these options, holding the host's lock for the
  * whole of it (a read-modify-write must not interleave with another on the same host,
- * reached through any endpoint), and the lock's tenure (lock.ts). The session goes back to the pool afterwards, open
- * for the next operation on the host.
+ * reached through any endpoint), and tells it the lock's key (the host's identity).
+ * The session goes back to the pool afterwards, open for the next operation on the host.
+ * A read (`mode.readOnly`) takes no lock and so needs no MachineGuid: it writes
+ * nothing, and Pulumi refreshes before it writes; its requests still queue on the
+ * session's one connection.
  */
 export async function withHostSession<T>(
   options: WinRMClientOptions,
-  fn: (client: WinRMClient, tenure: LockTenure | undefined) => Promise<T>,
+  fn: (client: WinRMClient, hostKey: string | undefined) => Promise<T>,
   mode: { readOnly?: boolean } = {},
 ): Promise<T> {
   const lease = sessionPool.acquire(options);
   try {
-    // Reads queue on a lock of their own, per endpoint: they need no MachineGuid (one
-    // request less per host in a refresh) and do not wait for writes — Pulumi refreshes
-    // before it writes. Queued together, they share what they read (onHost).
-    const identity = mode.readOnly
-      ? `reads:${hostLockKey(options.host)}:${options.port ?? ""}`
-      : (await identityOf(lease.client)) ?? hostLockKey(options.host);
-    return await withHostLock(identity, () => fn(lease.client, currentTenure(identity)));
+    if (mode.readOnly) return await fn(lease.client, undefined);
+    const identity = (await identityOf(lease.client)) ?? hostLockKey(options.host);
+    return await withHostLock(identity, () => fn(lease.client, identity));
   } finally {
     lease.release();
   }

@@ -80,8 +80,7 @@ export {
 } from "./oracle";
 export type { EncryptionOracleLevel } from "./oracle";
 export { deleteValues, getDwordValue, setDwordValue } from "./dword";
-export { activeHostLocks, currentTenure, hostIdentity, hostLockKey, withHostLock } from "./lock";
-export type { LockTenure } from "./lock";
+export { activeHostLocks, hostIdentity, hostLockKey, withHostLock } from "./lock";
 export { withHostSession } from "./host-session";
 export { OperationView } from "./operation-view";
 export { formatCredSSPStatus, readHostState } from "./snapshot";

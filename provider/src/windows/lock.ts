@@ -16,23 +16,8 @@ import type { WsmanHostApi } from "./host-api";
 import { Registry } from "./registry";
 import { MACHINE_GUID_KEY, MACHINE_GUID_VALUE } from "./uris";
 
-/** Per host: the last holder's release, and the tenure the queue belongs to. */
-const tails = new Map<string, { tail: Promise<void>; tenure: LockTenure }>();
+const tails = new Map<string, Promise<void>>();
 const held = new AsyncLocalStorage<ReadonlySet<string>>();
-
-/**
- * One unbroken run of a host's lock: from a holder that found it free, through every
- * holder queued behind, until nobody waits. Whatever one holder learnt of the host
- * and passes to the next within a tenure (resources/ledger.ts: the ledger it read
- * back) was seen while no one else in this process could change it.
- */
-export type LockTenure = object;
-const tenures = new AsyncLocalStorage<Map<string, LockTenure>>();
-
-/** The tenure of `hostId`'s lock held by the current async call chain, if any. */
-export function currentTenure(hostId: string): LockTenure | undefined {
-  return tenures.getStore()?.get(hostId);
-}
 
 /** The fallback lock key: the host name as given, case-folded, without brackets or a trailing dot. */
 export function hostLockKey(host: string): string {
@@ -59,25 +44,20 @@ export async function withHostLock<T>(hostId: string, fn: () => Promise<T>): Pro
   const mine = held.getStore();
   if (mine?.has(hostId)) return fn();
 
-  const queued = tails.get(hostId);
-  const previous = queued?.tail ?? Promise.resolve();
-  const tenure: LockTenure = queued?.tenure ?? {};
+  const previous = tails.get(hostId) ?? Promise.resolve();
   let release!: () => void;
   const current = new Promise<void>((resolve) => (release = resolve));
   const tail = previous.then(() => current);
-  tails.set(hostId, { tail, tenure });
+  tails.set(hostId, tail);
   try {
     await previous;
     const nowHeld = new Set(mine ?? []);
     nowHeld.add(hostId);
-    const nowTenures = new Map(tenures.getStore() ?? []);
-    nowTenures.set(hostId, tenure);
-    return await tenures.run(nowTenures, () => held.run(nowHeld, fn));
+    return await held.run(nowHeld, fn);
   } finally {
     release();
-    // Forget the key once nobody is queued behind us, so the map does not grow per host
-    // forever; the tenure ends with it.
-    if (tails.get(hostId)?.tail === tail) tails.delete(hostId);
+    // Forget the key once nobody is queued behind us, so the map does not grow per host forever.
+    if (tails.get(hostId) === tail) tails.delete(hostId);
   }
 }
 
