@@ -22,7 +22,9 @@
 // showed another owner (both left at once). What remains is documented in the
 // README: a writer whose re-read and write take longer than the other's pause can
 // still overwrite it unseen, and a join racing a last leave can find its setting
-// restored away (its next refresh shows the drift; up puts it back).
+// restored away (its next refresh shows the drift; up puts it back). The ledger an
+// operation decides by may be handed on from the operation before on the host (up to
+// 2 s old, see handedOver), which widens that last window by as much.
 import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
 import type { WsmanHostApi } from "../windows";
 import { deepEqual } from "./common";
