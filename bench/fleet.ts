@@ -15,9 +15,9 @@
 // and the ratio to the round-trip lower bound: the floor plus latency × the longest
 // chain of dependent requests on one host (requests that each arrived after the one
 // before was answered, counted by the simulator), and the CPU time the simulated hosts
-// (and, for up and preview, the inline program) took from the same cores. Also the provider process's peak RSS, and the issue's
-// targets, met or not. The figures are printed, never asserted:
-// the command fails only when an operation does.
+// (and, for up and preview, the inline program) took from the same cores. Also the
+// provider process's peak RSS, and the targets, met or not. The figures are
+// printed, never asserted: the command fails only when an operation does.
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "../provider/src";

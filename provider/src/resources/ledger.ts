@@ -25,7 +25,7 @@
 // restored away (its next refresh shows the drift; up puts it back). The ledger an
 // operation decides by may be handed on from the operation before on the host (up to
 // 2 s old, see handedOver), which widens that last window by as much.
-import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
+import { hklmPath, isMissingKeyError, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
 import type { WsmanHostApi } from "../windows";
 import { deepEqual } from "./common";
 import { LedgerError } from "./errors";
@@ -310,7 +310,7 @@ export class HostLedger {
 
   /** `doc` with this operation's deltas applied (a copy). */
   mergeInto(doc: LedgerDoc): LedgerDoc {
-    const out: LedgerDoc = JSON.parse(JSON.stringify(doc)) as LedgerDoc;
+    const out = copy(doc);
     for (const [s, d] of this.deltas) {
       let rec = out.subjects[s];
       if (rec === undefined) {
@@ -364,8 +364,7 @@ async function writeDoc(reg: Registry, doc: LedgerDoc, fresh: boolean): Promise<
   try {
     await reg.setString(LEDGER_KEY, LEDGER_VALUE, text);
   } catch (err) {
-    const e = err as { code?: unknown; win32Code?: unknown };
-    if (e.code !== "WINDOWS_REGISTRY" || e.win32Code !== 2) throw err;
+    if (!isMissingKeyError(err)) throw err;
     await reg.createKey(LEDGER_KEY); // the first owner on this host (or the last one just left)
     await reg.setString(LEDGER_KEY, LEDGER_VALUE, text);
   }

@@ -9,6 +9,7 @@
 // gap), and removal renames nothing.
 
 import { InvalidArgumentError, VerifyError } from "./errors";
+import { verifyValuesGone } from "./dword";
 import { Registry, REG_EXPAND_SZ, REG_SZ } from "./registry";
 import type { WsmanHostApi } from "./host-api";
 import { CREDENTIALS_DELEGATION_KEY, hklmPath } from "./uris";
@@ -209,17 +210,6 @@ export async function removeEntries(api: WsmanHostApi, policy: DelegationPolicyN
   return removed;
 }
 
-/** Sets a DWORD, creating its key first only when the host says it is missing (one request when it exists). */
-async function setDwordCreatingKey(reg: Registry, key: string, valueName: string, value: number): Promise<void> {
-  try {
-    await reg.setDword(key, valueName, value);
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== "WINDOWS_REGISTRY" || (err as { win32Code?: unknown }).win32Code !== 2) throw err;
-    await reg.createKey(key);
-    await reg.setDword(key, valueName, value);
-  }
-}
-
 /** Whether HKLM\...\CredentialsDelegation exists (to know, before creating anything, whether it was there). */
 export async function credentialsDelegationKeyExists(api: WsmanHostApi): Promise<boolean> {
   return new Registry(api).keyExists(CREDENTIALS_DELEGATION_KEY);
@@ -256,15 +246,13 @@ export async function setSwitches(
     if (want === undefined) continue;
     if ((want === null && current === undefined) || want === current) continue;
     if (want === null) await reg.deleteValue(CREDENTIALS_DELEGATION_KEY, valueName);
-    else await setDwordCreatingKey(reg, CREDENTIALS_DELEGATION_KEY, valueName, want);
+    else await reg.setDwordCreatingKey(CREDENTIALS_DELEGATION_KEY, valueName, want);
     written.push([valueName, want]);
   }
   // Read back once the writes are done: deletions alone by one EnumValues of the key,
   // a value set by reading it.
   if (written.length > 0 && written.every(([, want]) => want === null)) {
-    const left = (await reg.enumValues(CREDENTIALS_DELEGATION_KEY)) ?? [];
-    const still = written.find(([name]) => left.some((v) => v.name.toLowerCase() === name.toLowerCase()));
-    if (still) throw new VerifyError(hklmPath(CREDENTIALS_DELEGATION_KEY, still[0]), null, "still present");
+    await verifyValuesGone(reg, CREDENTIALS_DELEGATION_KEY, written.map(([name]) => name));
   } else {
     for (const [valueName, want] of written) {
       const after = await reg.getDword(CREDENTIALS_DELEGATION_KEY, valueName);

@@ -15,18 +15,8 @@ export async function getDwordValue(api: WsmanHostApi, key: string, name: string
 /** Sets the DWORD (creating its key when missing), or deletes it with null; then reads it back. */
 export async function setDwordValue(api: WsmanHostApi, key: string, name: string, value: number | null): Promise<void> {
   const reg = new Registry(api);
-  if (value === null) {
-    await reg.deleteValue(key, name);
-  } else {
-    try {
-      await reg.setDword(key, name, value);
-    } catch (err) {
-      const e = err as { code?: unknown; win32Code?: unknown };
-      if (e.code !== "WINDOWS_REGISTRY" || e.win32Code !== 2) throw err;
-      await reg.createKey(key);
-      await reg.setDword(key, name, value);
-    }
-  }
+  if (value === null) await reg.deleteValue(key, name);
+  else await reg.setDwordCreatingKey(key, name, value);
   const after = await reg.getDword(key, name);
   if (after !== (value ?? undefined)) throw new VerifyError(hklmPath(key, name), value, after);
 }
@@ -38,6 +28,11 @@ export async function setDwordValue(api: WsmanHostApi, key: string, name: string
 export async function deleteValues(api: WsmanHostApi, key: string, names: readonly string[]): Promise<void> {
   const reg = new Registry(api);
   for (const name of names) await reg.deleteValue(key, name);
+  await verifyValuesGone(reg, key, names);
+}
+
+/** The read-back of deletions: one EnumValues of the key, which must list none of `names`. */
+export async function verifyValuesGone(reg: Registry, key: string, names: readonly string[]): Promise<void> {
   const left = (await reg.enumValues(key)) ?? [];
   const still = names.find((n) => left.some((v) => v.name.toLowerCase() === n.toLowerCase()));
   if (still !== undefined) throw new VerifyError(hklmPath(key, still), null, "still present");

@@ -66,7 +66,7 @@ function inside(config: WsmanObject, path: string[]): WsmanObject | undefined {
 export class OperationView implements WsmanHostApi {
   private readonly gets = new Map<string, Promise<WsmanObject>>();
   private readonly registry = new Map<string, RegistryRead>();
-  /** Requests this view answered without the host (for tests and the benchmark). */
+  /** Requests this view answered without the host (for tests). */
   saved = 0;
 
   constructor(private readonly host: WsmanHostApi) {}

@@ -31,6 +31,12 @@ const VALUE_NOT_FOUND = 1;
 const ABSENT_KEY: readonly number[] = [KEY_NOT_FOUND];
 const ABSENT_VALUE: readonly number[] = [KEY_NOT_FOUND, VALUE_NOT_FOUND];
 
+/** True for the error of a write into a key that does not exist (ReturnValue 2, ERROR_FILE_NOT_FOUND). */
+export function isMissingKeyError(err: unknown): boolean {
+  const e = err as { code?: unknown; win32Code?: unknown } | null;
+  return e?.code === "WINDOWS_REGISTRY" && e.win32Code === KEY_NOT_FOUND;
+}
+
 export class Registry {
   constructor(
     private readonly api: WsmanHostApi,
@@ -95,6 +101,17 @@ export class Registry {
       throw new InvalidArgumentError(`REG_DWORD ${valueName} must be an integer 0..4294967295, got ${value}`);
     }
     await this.mustCall("SetDWORDValue", key, valueName, { sValueName: valueName, uValue: value });
+  }
+
+  /** Sets a DWORD, creating its key only when the host says it is missing (one request when it exists). */
+  async setDwordCreatingKey(key: string, valueName: string, value: number): Promise<void> {
+    try {
+      await this.setDword(key, valueName, value);
+    } catch (err) {
+      if (!isMissingKeyError(err)) throw err;
+      await this.createKey(key);
+      await this.setDword(key, valueName, value);
+    }
   }
 
   async getMultiString(key: string, valueName: string): Promise<string[] | undefined> {
