@@ -78,6 +78,14 @@ async function checked(p: Provider, news: Record<string, unknown>): Promise<any>
 }
 
 let host: FleetHost;
+
+/** The requests the host received while `op` ran, and its result. */
+async function spent<T>(op: () => Promise<T>): Promise<[number, T]> {
+  const before = host.sim.requestCount;
+  const result = await op();
+  return [host.sim.requestCount - before, result];
+}
+
 beforeEach(async () => {
   sessionPool.closeAll();
   host = await startFleetHost("budget01.corp.test");
@@ -93,33 +101,29 @@ test.each(Object.keys(BUDGETS))("%s: requests per create, read, update, delete",
   const b = await checked(provider, second);
   // Warm the pool: the operations below run on the session a run already holds.
   await withHostSession(clientOptions(a.connection), (client) => client.get(WSMAN_CONFIG_URI));
-  const spent = async <T>(op: () => Promise<T>): Promise<[number, T]> => {
+  const alone = <T>(op: () => Promise<T>): Promise<[number, T]> => {
     forgetHandedOverLedgers(); // each operation alone: it reads the ledger itself
-    const before = host.sim.requestCount;
-    const result = await op();
-    return [host.sim.requestCount - before, result];
+    return spent(op);
   };
-  const [create, created] = await spent(() => provider.create(a));
-  const [read] = await spent(() => provider.read(created.id, created.outs));
-  const [update, updated] = await spent(() => provider.update(created.id, created.outs, b));
-  const [del] = await spent(() => provider.delete(created.id, { ...created.outs, ...updated.outs }));
+  const [create, created] = await alone(() => provider.create(a));
+  const [read] = await alone(() => provider.read(created.id, created.outs));
+  const [update, updated] = await alone(() => provider.update(created.id, created.outs, b));
+  const [del] = await alone(() => provider.delete(created.id, { ...created.outs, ...updated.outs }));
   expect({ name, create, read, update, delete: del }).toEqual({ name, ...BUDGETS[name] });
 });
 
 test("a host's four resources at once: the ledger is handed over, reads are shared", async () => {
   const all = Object.values(cases(host.connection));
   const inputs = await Promise.all(all.map(([p, first]) => checked(p, first)));
-  const spent = async <T>(op: () => Promise<T>): Promise<[number, T]> => {
+  const run = <T>(op: () => Promise<T>): Promise<[number, T]> => {
     sessionPool.closeAll(); // as a run starts: a new provider process, with no sessions and nothing handed over
     forgetHandedOverLedgers();
-    const before = host.sim.requestCount;
-    const result = await op();
-    return [host.sim.requestCount - before, result];
+    return spent(op);
   };
-  const [create, created] = await spent(() => Promise.all(all.map(([p], i) => p.create(inputs[i]))));
-  const [read, reads] = await spent(() => Promise.all(all.map(([p], i) => p.read(created[i].id, created[i].outs))));
+  const [create, created] = await run(() => Promise.all(all.map(([p], i) => p.create(inputs[i]))));
+  const [read, reads] = await run(() => Promise.all(all.map(([p], i) => p.read(created[i].id, created[i].outs))));
   for (const r of reads) expect(r).toHaveProperty("id"); // every one still there
-  const [del] = await spent(() => Promise.all(all.map(([p], i) => p.delete(created[i].id, created[i].outs))));
+  const [del] = await run(() => Promise.all(all.map(([p], i) => p.delete(created[i].id, created[i].outs))));
   // One at a time, each would pay its own ledger read and its own reads.
   const alone = Object.values(BUDGETS);
   expect(create).toBeLessThan(3 + alone.reduce((n, b) => n + b.create, 0));
@@ -135,16 +139,11 @@ test("reads share one view of the host across resources, never across a second r
   const client = await clientP.create(await checked(clientP, clientIn));
   const policy = await policyP.create(await checked(policyP, policyIn));
   const trusted = await trustedP.create(await checked(trustedP, trustedIn));
-  const spent = async (op: () => Promise<unknown>): Promise<number> => {
-    const before = host.sim.requestCount;
-    await op();
-    return host.sim.requestCount - before;
-  };
-  const readClient = () => spent(() => clientP.read(client.id, client.outs));
-  const readPolicy = () => spent(() => policyP.read(policy.id, policy.outs));
+  const readClient = async () => (await spent(() => clientP.read(client.id, client.outs)))[0];
+  const readPolicy = async () => (await spent(() => policyP.read(policy.id, policy.outs)))[0];
   expect(await readClient()).toBe(BUDGETS.CredSSPClient.read);
   expect(await readPolicy()).toBe(BUDGETS.DelegationPolicy.read - 4); // AllowFreshCredentials came with the client's read
   expect(await readClient()).toBe(BUDGETS.CredSSPClient.read); // read again: a new refresh, read afresh
-  await spent(() => trustedP.update(trusted.id, trusted.outs, { ...trusted.outs, hosts: ["srv02.corp.test", "srv04.corp.test"] }));
+  await trustedP.update(trusted.id, trusted.outs, { ...trusted.outs, hosts: ["srv02.corp.test", "srv04.corp.test"] });
   expect(await readPolicy()).toBe(BUDGETS.DelegationPolicy.read); // a write in between: nothing shared
 });
