@@ -5,7 +5,7 @@
 // milliseconds (the simulator's latencyMs: on a real network each request is a round
 // trip). Each host gets the four resources of the double hop towards the next host
 // (CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts), 4N resources in one
-// stack, run through the Automation API at the engine's default parallelism: up,
+// stack, run through the Automation API at the engine's default parallelism (or --parallel): up,
 // preview --refresh, refresh, destroy. In the same run, interleaved operation by
 // operation, the engine floor: a second stack of 4N dynamic resources with the same
 // inputs whose provider does no I/O — what the engine costs by itself.
@@ -14,17 +14,24 @@
 // HTTP request, handshakes included), requests per resource, the ratio to the floor,
 // and the ratio to the round-trip lower bound: the floor plus latency × the longest
 // chain of dependent requests on one host (requests that each arrived after the one
-// before was answered, counted by the simulator), and the CPU time the simulated hosts
-// (and, for up and preview, the inline program) took from the same cores. Also the
-// provider process's peak RSS, and the issue's targets, met or not. The figures are
-// printed, never asserted: the command fails only when an operation does.
+// before was answered, counted by the simulator). That bound assumes every host is
+// worked on at once; the engine runs at most `parallel` resource operations at a time
+// (`--parallel`; Pulumi's default is 4 × the cores, 8 on this machine), and each
+// operation's requests go one after another on its host's session, so the slot bound
+// is printed too: the floor plus latency × requests ÷ parallel. Then the CPU time of
+// each process (engine, provider, this process: the simulated hosts and, for up and
+// preview, the inline program), the provider process's peak RSS, and the issue's
+// targets, met or not. The figures are printed, never asserted: the command fails only
+// when an operation does.
+//   npm run bench -- fleet [--hosts 50] [--latency 20] [--parallel N]
+import * as os from "node:os";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import { CredSSPClient, CredSSPServer, DelegationPolicy, TrustedHosts } from "../provider/src";
 import { EngineStack, openStack } from "../scripts/engine";
 import { FleetHost, startFleet, stopFleet } from "../testkit/fleet";
 import { numberArg } from "./args";
-import { watchPeakRss } from "./process-watch";
+import { Watched, watchProcesses } from "./process-watch";
 
 const OPERATIONS = ["up", "preview --refresh", "refresh", "destroy"] as const;
 type Operation = (typeof OPERATIONS)[number];
@@ -44,6 +51,10 @@ interface Measured {
   chain: number;
   /** Peak RSS of the provider process(es) that served the operation, bytes. */
   peakRss: number;
+  /** CPU time of the provider process(es) during the operation, ms. */
+  providerCpuMs: number;
+  /** CPU time of the engine (the Pulumi CLI process) during the operation, ms. */
+  engineCpuMs: number;
   /**
    * CPU time of this process during the operation, ms: the simulated hosts, and for up
    * and preview the inline program too (the engine runs it for those). On a network the
@@ -112,48 +123,54 @@ function floorProgram(hosts: FleetHost[]): () => Promise<void> {
   };
 }
 
-async function run(engine: EngineStack, op: Operation): Promise<string> {
+async function run(engine: EngineStack, op: Operation, parallel: number | undefined): Promise<string> {
   const s = engine.stack;
   switch (op) {
     case "up": {
-      const r = await s.up();
+      const r = await s.up({ parallel });
       return `${r.summary.result}, ${JSON.stringify(r.summary.resourceChanges)}`;
     }
     case "preview --refresh": {
-      const r = await s.preview({ refresh: true });
+      const r = await s.preview({ refresh: true, parallel });
       return JSON.stringify(r.changeSummary);
     }
     case "refresh": {
-      const r = await s.refresh();
+      const r = await s.refresh({ parallel });
       return `${r.summary.result}, ${JSON.stringify(r.summary.resourceChanges)}`;
     }
     case "destroy": {
-      const r = await s.destroy();
+      const r = await s.destroy({ parallel });
       return `${r.summary.result}, ${JSON.stringify(r.summary.resourceChanges)}`;
     }
   }
 }
 
-async function measure(engine: EngineStack, op: Operation, hosts: FleetHost[]): Promise<Measured> {
+async function measure(engine: EngineStack, op: Operation, hosts: FleetHost[], parallel: number | undefined): Promise<Measured> {
   for (const h of hosts) h.sim.requestChain.reset();
   const before = hosts.reduce((n, h) => n + h.sim.requestCount, 0);
-  const watch = watchPeakRss("dynamic-provider");
+  const provider = watchProcesses("dynamic-provider");
+  // The CLI's command line is its binary's path, NUL, the subcommand: not the plugins'.
+  const cli = watchProcesses("bin/pulumi\0");
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let summary: string;
-  let peakRss: number;
+  let seenProvider: Watched;
+  let seenCli: Watched;
   try {
-    summary = await run(engine, op);
+    summary = await run(engine, op, parallel);
   } finally {
-    peakRss = watch.stop();
+    seenProvider = provider.stop();
+    seenCli = cli.stop();
   }
   const cpu = process.cpuUsage(cpu0);
   return {
     benchCpuMs: (cpu.user + cpu.system) / 1000,
+    providerCpuMs: seenProvider.cpuMs,
+    engineCpuMs: seenCli.cpuMs,
     ms: performance.now() - t0,
     requests: hosts.reduce((n, h) => n + h.sim.requestCount, 0) - before,
     chain: Math.max(0, ...hosts.map((h) => h.sim.requestChain.longest)),
-    peakRss,
+    peakRss: seenProvider.peakRss,
     summary,
   };
 }
@@ -171,6 +188,12 @@ async function main(): Promise<void> {
   const hostCount = numberArg("hosts", 50);
   const latencyMs = numberArg("latency", 20);
   if (!Number.isInteger(hostCount) || hostCount < 2) throw new Error("--hosts must be a whole number, at least 2");
+  const parallelArg = numberArg("parallel", 0);
+  if (!Number.isInteger(parallelArg)) throw new Error("--parallel must be a whole number");
+  // What the engine will use: the flag, else PULUMI_PARALLEL, else its default (4 × GOMAXPROCS, the cores).
+  const fromEnv = Number(process.env.PULUMI_PARALLEL);
+  const parallel = parallelArg > 0 ? parallelArg : fromEnv > 0 ? fromEnv : 4 * os.availableParallelism();
+  const parallelSource = parallelArg > 0 ? "--parallel" : fromEnv > 0 ? "PULUMI_PARALLEL" : "the engine's default, 4 × cores";
   const resources = hostCount * RESOURCES_PER_HOST;
   process.stderr.write(`starting ${hostCount} simulated hosts (latency ${latencyMs} ms per response)\n`);
   const hosts = await startFleet(Array.from({ length: hostCount }, (_, i) => `node${String(i + 1).padStart(3, "0")}.fleet.test`));
@@ -183,9 +206,9 @@ async function main(): Promise<void> {
     floor = await openStack({ projectName: "bench-fleet-floor", program: floorProgram(hosts) });
     for (const op of OPERATIONS) {
       process.stderr.write(`${op}: engine floor ...`);
-      const f = await measure(floor, op, hosts);
+      const f = await measure(floor, op, hosts, parallelArg || undefined);
       process.stderr.write(` ${seconds(f.ms)}; ${resources} resources ...`);
-      const r = await measure(real, op, hosts);
+      const r = await measure(real, op, hosts, parallelArg || undefined);
       process.stderr.write(` ${seconds(r.ms)} (${r.summary})\n`);
       results.push({ op, real: r, floor: f });
     }
@@ -199,10 +222,11 @@ async function main(): Promise<void> {
   }
 
   const rows = [
-    ["operation", "time", "WinRM requests", "per resource", "engine floor", "× floor", "longest chain", "RTT bound", "× bound", "bench process CPU"],
+    ["operation", "time", "WinRM requests", "per resource", "engine floor", "× floor", "longest chain", "RTT bound", "× bound", "slot bound", "× slot bound"],
   ];
   for (const { op, real: r, floor: f } of results) {
     const bound = f.ms + latencyMs * r.chain;
+    const slotBound = f.ms + (latencyMs * r.requests) / parallel;
     rows.push([
       op,
       seconds(r.ms),
@@ -213,18 +237,29 @@ async function main(): Promise<void> {
       count(r.chain),
       seconds(bound),
       `${(r.ms / bound).toFixed(2)}×`,
-      seconds(r.benchCpuMs),
+      seconds(slotBound),
+      `${(r.ms / slotBound).toFixed(2)}×`,
     ]);
+  }
+  // Where the cores went: wall time × cores is what there was to spend.
+  const cores = os.availableParallelism();
+  const cpuRows = [["operation", `time × ${cores} cores`, "engine CPU (floor's)", "provider CPU (floor's)", "bench process CPU (floor's)"]];
+  for (const { op, real: r, floor: f } of results) {
+    const pair = (a: number, b: number) => `${seconds(a)} (${seconds(b)})`;
+    cpuRows.push([op, seconds(r.ms * cores), pair(r.engineCpuMs, f.engineCpuMs), pair(r.providerCpuMs, f.providerCpuMs), pair(r.benchCpuMs, f.benchCpuMs)]);
   }
   const peak = Math.max(...results.map((x) => x.real.peakRss));
   const floorPeak = Math.max(...results.map((x) => x.floor.peakRss));
   let out =
     `Fleet: ${hostCount} hosts × ${RESOURCES_PER_HOST} resources = ${resources}, simulator latency ${latencyMs} ms per response, ` +
-    `Automation API, default parallelism\n` +
+    `Automation API, parallel ${parallel} (${parallelSource})\n` +
     `(engine floor: ${resources} dynamic resources whose provider does no I/O, same run; ` +
     `RTT bound: floor + latency × the longest chain of dependent requests on one host; ` +
-    `bench process CPU: the simulated hosts' (and for up and preview the inline program's) CPU time, on the same cores)\n\n` +
+    `slot bound: floor + latency × requests ÷ parallel, as the engine runs at most ${parallel} operations at once)\n\n` +
     markdownTable(rows) +
+    `\nCPU time by process during each operation (in brackets: the floor's stack, same operation; ` +
+    `bench process: the simulated hosts, and for up and preview the inline program):\n\n` +
+    markdownTable(cpuRows) +
     `\nprovider process peak RSS: ${mb(peak)} (the floor's: ${mb(floorPeak)})\n`;
 
   const scale = resources / 200;
