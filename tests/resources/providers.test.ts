@@ -114,6 +114,31 @@ describe("providers against a simulated host", () => {
     expect(await liveSnapshot(host)).toEqual(before);
   });
 
+  it("DelegationPolicy reports a ConcatenateDefaults flipped out of band as drift, and an update puts it back", async () => {
+    const before = await liveSnapshot(host);
+    const inputs = await checked<any>(delegationPolicyProvider, {
+      connection: host.connection,
+      allowFreshCredentials: ["WSMAN/srv01.corp.test"],
+      allowFreshCredentialsWhenNTLMOnly: ["WSMAN/srv01.corp.test"],
+    });
+    const created = await delegationPolicyProvider.create(inputs);
+    const unchanged = await delegationPolicyProvider.read(created.id, created.outs);
+    expect(unchanged.inputs).toMatchObject({ concatenateDefaults: true });
+    expect((await delegationPolicyProvider.diff(created.id, unchanged.props as any, inputs)).changes).toBe(false);
+
+    // A GPO (or an admin) turns Windows' defaults off for one of the two lists.
+    await oob(host).setDword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFreshNTLMOnly", 0);
+    const drifted = await delegationPolicyProvider.read(created.id, created.outs);
+    expect(drifted.inputs).toMatchObject({ concatenateDefaults: false, allowFreshCredentialsWhenNTLMOnly: ["WSMAN/srv01.corp.test"] });
+    expect((await delegationPolicyProvider.diff(created.id, drifted.props as any, inputs)).changes).toBe(true);
+
+    const updated = await delegationPolicyProvider.update(created.id, drifted.props as any, inputs);
+    expect(await oob(host).dword(CREDENTIALS_DELEGATION_KEY, "ConcatenateDefaults_AllowFreshNTLMOnly")).toBe(1);
+    expect((await delegationPolicyProvider.read(created.id, updated.outs)).inputs).toMatchObject({ concatenateDefaults: true });
+    await delegationPolicyProvider.delete(created.id, updated.outs);
+    expect(await liveSnapshot(host)).toEqual(before);
+  });
+
   it("exclusive: foreign entries are removed and put back at their names; another resource's entry is not touched", async () => {
     await oob(host).setString(FRESH, "2", "TERMSRV/*");
     await oob(host).setDword(CREDENTIALS_DELEGATION_KEY, "AllowFreshCredentials", 1);

@@ -154,6 +154,10 @@ export const delegationPolicyProvider = {
       const ledger = props.exclusive && props.__owned?.owner ? await HostLedger.load(op.api, props.__owned.owner, op.hostKey) : undefined;
       const liveLists: Partial<Record<ListProperty, string[]>> = {};
       let anyPresent = false;
+      // Windows adds its defaults to a list only when ConcatenateDefaults_* is 1 (absent
+      // counts as 0): a managed list whose value says otherwise has drifted.
+      const concat = props.concatenateDefaults ? 1 : 0;
+      let concatDrifted = false;
       for (const prop of LIST_PROPERTY_NAMES) {
         const wanted = props[prop];
         if (wanted === undefined) continue;
@@ -162,8 +166,8 @@ export const delegationPolicyProvider = {
         const live = await readPolicy(op.api, policy);
         const others = (spn: string) => (ledger ? othersWantPresent(ledger, subjects.entry(policy, spn)) : false);
         liveLists[prop] = liveView(wanted, live, props.exclusive, others);
-        const concat = props.concatenateDefaults ? 1 : 0;
         if (live.enabled === 1 || live.concatenateDefaults === concat || liveView(wanted, { ...live, enabled: 1 }, false).length > 0) anyPresent = true;
+        if ((live.concatenateDefaults ?? 0) !== concat) concatDrifted = true;
       }
       let encryptionOracle: EncryptionOracleLevel | undefined;
       if (props.encryptionOracle !== undefined) {
@@ -176,7 +180,7 @@ export const delegationPolicyProvider = {
       if (!anyPresent && !(await ledgerLists(op, props.__owned?.owner))) return {};
       const inputs: Record<string, unknown> = {
         connection: props.connection,
-        concatenateDefaults: props.concatenateDefaults,
+        concatenateDefaults: concatDrifted ? !props.concatenateDefaults : props.concatenateDefaults,
         exclusive: props.exclusive,
         ...liveLists,
       };
