@@ -3,7 +3,7 @@
 # throughput per scheme (plus MIT Kerberos for its Kerberos line, a throwaway KDC the
 # benchmark starts itself), and client CPU per Get beside pywinrm's (pywinrm 0.5 from
 # the peers' virtualenv).
-# `npm run bench -- fleet [--hosts N] [--latency MS]`: a fleet through the real engine
+# `npm run bench -- fleet [--hosts N] [--latency MS] [--parallel N]`: a fleet through the real engine
 # against the engine's own floor (bench/fleet.ts).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
