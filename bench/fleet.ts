@@ -1,14 +1,14 @@
 // Benchmark: a fleet through the real Pulumi engine, against the engine's own floor.
-//   npm run bench -- fleet [--hosts 50] [--latency 20]
+//   npm run bench -- fleet [--hosts 50] [--latency 20] [--parallel N]
 //
 // N simulated hosts on loopback, each answering every HTTP request after `--latency`
 // milliseconds (the simulator's latencyMs: on a real network each request is a round
 // trip). Each host gets the four resources of the double hop towards the next host
 // (CredSSPServer, CredSSPClient, DelegationPolicy, TrustedHosts), 4N resources in one
-// stack, run through the Automation API at the engine's default parallelism (or --parallel): up,
-// preview --refresh, refresh, destroy. In the same run, interleaved operation by
-// operation, the engine floor: a second stack of 4N dynamic resources with the same
-// inputs whose provider does no I/O — what the engine costs by itself.
+// stack, run through the Automation API at the engine's default parallelism (or
+// --parallel): up, preview --refresh, refresh, destroy. In the same run, interleaved
+// operation by operation, the engine floor: a second stack of 4N dynamic resources with
+// the same inputs whose provider does no I/O — what the engine costs by itself.
 //
 // Per operation it prints the time, the WinRM requests the simulators counted (every
 // HTTP request, handshakes included), requests per resource, the ratio to the floor,
@@ -23,7 +23,6 @@
 // preview, the inline program), the provider process's peak RSS, and the issue's
 // targets, met or not. The figures are printed, never asserted: the command fails only
 // when an operation does.
-//   npm run bench -- fleet [--hosts 50] [--latency 20] [--parallel N]
 import * as os from "node:os";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
