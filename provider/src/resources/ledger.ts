@@ -25,7 +25,7 @@
 // restored away (its next refresh shows the drift; up puts it back). The ledger an
 // operation decides by may be handed on from the operation before on the host (up to
 // 2 s old, see handedOver), which widens that last window by as much.
-import { hklmPath, isMissingKeyError, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
+import { hklmPath, LEDGER_KEY, LEDGER_VALUE, Registry } from "../windows";
 import type { WsmanHostApi } from "../windows";
 import { deepEqual } from "./common";
 import { LedgerError } from "./errors";
@@ -359,13 +359,7 @@ async function writeDoc(reg: Registry, doc: LedgerDoc, fresh: boolean): Promise<
     await reg.deleteKey(LEDGER_KEY).catch(() => reg.deleteValue(LEDGER_KEY, LEDGER_VALUE));
     return;
   }
-  const text = JSON.stringify(doc);
   if (fresh) await reg.createKey(LEDGER_KEY);
-  try {
-    await reg.setString(LEDGER_KEY, LEDGER_VALUE, text);
-  } catch (err) {
-    if (!isMissingKeyError(err)) throw err;
-    await reg.createKey(LEDGER_KEY); // the first owner on this host (or the last one just left)
-    await reg.setString(LEDGER_KEY, LEDGER_VALUE, text);
-  }
+  // The key is created here too when missing: the first owner on this host (or the last one just left).
+  await reg.setStringCreatingKey(LEDGER_KEY, LEDGER_VALUE, JSON.stringify(doc));
 }

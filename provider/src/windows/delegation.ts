@@ -204,9 +204,7 @@ export async function removeEntries(api: WsmanHostApi, policy: DelegationPolicyN
   for (const name of new Set(names)) {
     if (await reg.deleteValue(key, name)) removed.push(name);
   }
-  const left = await reg.enumValues(key);
-  const stillThere = names.filter((n) => left?.some((v) => v.name === n));
-  if (stillThere.length > 0) throw new VerifyError(hklmPath(key, stillThere[0]), null, "still present");
+  await verifyValuesGone(reg, key, names);
   return removed;
 }
 

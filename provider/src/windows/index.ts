@@ -36,7 +36,7 @@ export {
   wrapFault,
 } from "./errors";
 export type { FaultContext, WindowsErrorCode } from "./errors";
-export { isMissingKeyError, Registry, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ } from "./registry";
+export { Registry, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ } from "./registry";
 export type { RegistryValueInfo } from "./registry";
 export {
   assertCredSSPWritable,

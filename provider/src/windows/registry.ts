@@ -32,7 +32,7 @@ const ABSENT_KEY: readonly number[] = [KEY_NOT_FOUND];
 const ABSENT_VALUE: readonly number[] = [KEY_NOT_FOUND, VALUE_NOT_FOUND];
 
 /** True for the error of a write into a key that does not exist (ReturnValue 2, ERROR_FILE_NOT_FOUND). */
-export function isMissingKeyError(err: unknown): boolean {
+function isMissingKeyError(err: unknown): boolean {
   const e = err as { code?: unknown; win32Code?: unknown } | null;
   return e?.code === "WINDOWS_REGISTRY" && e.win32Code === KEY_NOT_FOUND;
 }
@@ -105,12 +105,22 @@ export class Registry {
 
   /** Sets a DWORD, creating its key only when the host says it is missing (one request when it exists). */
   async setDwordCreatingKey(key: string, valueName: string, value: number): Promise<void> {
+    await this.creatingKeyIfMissing(key, () => this.setDword(key, valueName, value));
+  }
+
+  /** Sets a REG_SZ, creating its key only when the host says it is missing (one request when it exists). */
+  async setStringCreatingKey(key: string, valueName: string, value: string): Promise<void> {
+    await this.creatingKeyIfMissing(key, () => this.setString(key, valueName, value));
+  }
+
+  /** Runs a write; when the host answers that its key is missing, creates the key and writes once more. */
+  private async creatingKeyIfMissing(key: string, write: () => Promise<void>): Promise<void> {
     try {
-      await this.setDword(key, valueName, value);
+      await write();
     } catch (err) {
       if (!isMissingKeyError(err)) throw err;
       await this.createKey(key);
-      await this.setDword(key, valueName, value);
+      await write();
     }
   }
 
