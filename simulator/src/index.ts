@@ -17,7 +17,7 @@ import { SmbServer, startSmbServer } from "./smb/server";
 import { SimState } from "./state";
 import type { AuthenticatedSession } from "./session";
 import { certDer, certSha256, certThumbprintSha1, generateSelfSigned } from "./tls";
-import { ListenerInfo, WsmanService } from "./wsman-service";
+import { ListenerInfo, ReceivedOperation, WsmanService } from "./wsman-service";
 
 export { SimState, StateError } from "./state";
 export type { Hive, RegType, RegValue } from "./registry";
@@ -27,6 +27,7 @@ export { DelegatedCredentials } from "./session";
 export type { AuthenticatedSession, AuthScheme } from "./session";
 export { DEFAULT_LIMITS } from "./http-server";
 export type { ListenerLimits } from "./http-server";
+export type { ReceivedOperation } from "./wsman-service";
 
 export interface StartHostOptions {
   /** FQDN, e.g. "srv01.corp.test". */
@@ -79,6 +80,12 @@ export interface SimHost {
    * when latency is injected (`faults.latencyMs`). For benchmarks.
    */
   readonly requestChain: Pick<RequestChain, "longest" | "reset">;
+  /**
+   * Calls `fn` with every WS-Management operation the host receives from now on (those
+   * that reach the service: a handshake's 401 round trips are in requestCount only);
+   * returns the way to stop. For benchmarks and audits.
+   */
+  observe(fn: (op: ReceivedOperation) => void): () => void;
   /** Live state, for out-of-band changes by tests/demo. */
   state: SimState;
   faults: HostFaults;
@@ -220,6 +227,7 @@ export async function startHost(opts: StartHostOptions): Promise<SimHost> {
       return requestCount;
     },
     requestChain: chain,
+    observe: (fn) => service.observe(fn),
     state,
     faults,
     smb: smb && { host: smb.host, port: smb.port, logFile: smb.logFile, log: () => smb!.log() },

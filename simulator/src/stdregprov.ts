@@ -63,6 +63,13 @@ function readParams(body: XmlElement | undefined): Params {
   return params;
 }
 
+/** Which key and value a StdRegProv call names (its hDefKey, sSubKeyName, sValueName), for the request log. */
+export function registryCallTarget(body: XmlElement | undefined): { hive: string; key: string; value?: string } {
+  const p = readParams(body);
+  const hive = HDEFKEY[Number(p.hDefKey?.[0] ?? 0x80000002)] ?? String(p.hDefKey?.[0]);
+  return { hive, key: p.sSubKeyName?.[0] ?? "", value: p.sValueName?.[0] };
+}
+
 /** Replaces %NAME% with the variable's value where it is defined (case-insensitive), as ExpandEnvironmentStrings does. */
 function expand(value: string, environment: Record<string, string>): string {
   const vars = new Map(Object.entries(environment).map(([k, v]) => [k.toLowerCase(), v]));

@@ -9,7 +9,7 @@ import { SHELL_URI } from "./shell";
 import { Enumerations } from "./enumeration";
 import { ACTIONS, envelope, escapeXml, FAULTS, FaultError, faultEnvelope, parseRequest, Prefix, SoapParseError, WsmanFault, WsmanRequest } from "./soap";
 import type { SimState } from "./state";
-import { invokeStdRegProv, STDREGPROV_URI } from "./stdregprov";
+import { invokeStdRegProv, registryCallTarget, STDREGPROV_URI } from "./stdregprov";
 
 /** One WinRM listener as `winrm enumerate winrm/config/listener` reports it. */
 export interface ListenerInfo {
@@ -55,7 +55,21 @@ const malformed = (): WsmanFault => ({
   message: "The WS-Management service cannot process the request because the XML is invalid. ",
 });
 
+/**
+ * A WS-Management operation as the host received it: a log for benchmarks and audits
+ * (what a run does on a host), not Windows behaviour.
+ */
+export interface ReceivedOperation {
+  /** The action URI's last segment: Get, Put, Create, Command…; for a WMI method, the method (EnumKey, SetStringValue…). */
+  action: string;
+  resourceUri: string;
+  /** A StdRegProv call: the key and value it names. */
+  registry?: { hive: string; key: string; value?: string };
+}
+
 export class WsmanService {
+  private readonly observers = new Set<(op: ReceivedOperation) => void>();
+
   constructor(
     private readonly identity: HostIdentity,
     private readonly state: SimState,
@@ -63,6 +77,19 @@ export class WsmanService {
     private readonly listeners: () => ListenerInfo[] = () => [],
     private readonly enumerations = new Enumerations(),
   ) {}
+
+  /** Calls `fn` with every well-formed operation received from now on; returns the way to stop. */
+  observe(fn: (op: ReceivedOperation) => void): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  private report(req: WsmanRequest): void {
+    const action = req.action.slice(req.action.lastIndexOf("/") + 1);
+    const op: ReceivedOperation = { action, resourceUri: req.resourceUri };
+    if (req.resourceUri.toLowerCase() === STDREGPROV_URI.toLowerCase()) op.registry = registryCallTarget(req.body);
+    for (const fn of this.observers) fn(op);
+  }
 
   /** "Service restart": open enumerations are forgotten. */
   reset(): void {
@@ -106,6 +133,7 @@ export class WsmanService {
       if (err instanceof SoapParseError) return this.fault(malformed(), "", ctx.machine);
       throw err;
     }
+    if (this.observers.size > 0) this.report(req);
     try {
       return await this.dispatch(req, ctx);
     } catch (err) {

@@ -106,6 +106,26 @@ describe("listener and challenge", () => {
     expect(host.requestChain.longest).toBe(2);
     host.faults.latencyMs = 0;
   });
+
+  test("observe reports each operation that reaches the service, with the registry key and value a StdRegProv call names", async () => {
+    const seen: unknown[] = [];
+    const stop = host.observe((op) => seen.push(op));
+    await post(host.httpUrl!, "x"); // the 401 challenge: no operation
+    await s.send({ action: ACTION.get, resourceUri: `${URI.config}/client` });
+    await s.invoke("GetDWORDValue", [["hDefKey", HKLM], ["sSubKeyName", CREDENTIALS_DELEGATION_KEY], ["sValueName", "AllowFreshCredentials"]]);
+    await s.invoke("EnumKey", [["hDefKey", HKLM], ["sSubKeyName", "SOFTWARE"]]);
+    stop();
+    await s.send({ action: ACTION.get, resourceUri: URI.config }); // after stop: not reported
+    expect(seen).toEqual([
+      { action: "Get", resourceUri: `${URI.config}/client` },
+      {
+        action: "GetDWORDValue",
+        resourceUri: URI.reg,
+        registry: { hive: "HKLM", key: CREDENTIALS_DELEGATION_KEY, value: "AllowFreshCredentials" },
+      },
+      { action: "EnumKey", resourceUri: URI.reg, registry: { hive: "HKLM", key: "SOFTWARE", value: undefined } },
+    ]);
+  });
 });
 
 describe("config resources", () => {
