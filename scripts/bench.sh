@@ -5,6 +5,8 @@
 # the peers' virtualenv).
 # `npm run bench -- fleet [--hosts N] [--latency MS] [--parallel N]`: a fleet through the real engine
 # against the engine's own floor (bench/fleet.ts).
+# `npm run bench -- requests`: every WS-Management request one host receives when a run
+# creates, refreshes and deletes the four resources on it (bench/host-requests.ts).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
@@ -13,6 +15,10 @@ if [ "${1:-}" = "fleet" ]; then
   shift
   ensure_pulumi >/dev/null
   exec node "$ROOT/dist/bench/fleet.js" "$@"
+fi
+if [ "${1:-}" = "requests" ]; then
+  shift
+  exec node "$ROOT/dist/bench/host-requests.js" "$@"
 fi
 ensure_kerberos || log "note: without MIT Kerberos the benchmark leaves Kerberos out"
 ensure_peers_venv

@@ -15,7 +15,9 @@ import { clientOptions } from "../../provider/src/resources/connection";
 import { forgetHandedOverLedgers } from "../../provider/src/resources/ledger";
 import { WSMAN_CONFIG_URI, withHostSession } from "../../provider/src/windows";
 import { sessionPool } from "../../provider/src/winrm";
+import type { ReceivedOperation } from "../../simulator/src";
 import { FleetHost, startFleetHost } from "../../testkit/fleet";
+import { countByArea } from "../../testkit/request-areas";
 
 jest.setTimeout(60_000);
 
@@ -38,6 +40,15 @@ const BUDGETS: Record<string, Budget> = {
  * reads share what they read (resources/connection.ts, resources/ledger.ts).
  */
 const HOST_AT_ONCE = { create: 56, read: 11, delete: 52 };
+/**
+ * What those are made of (testkit/request-areas.ts), as docs/ARCHITECTURE.md's breakdown
+ * lists them; the handshake is the rest (2 requests over NTLM).
+ */
+const HOST_AT_ONCE_AREAS = {
+  create: { identity: 1, ledger: 14, wsman: 9, lists: 30 },
+  read: { wsman: 1, lists: 8 },
+  delete: { identity: 1, ledger: 13, wsman: 9, lists: 27 },
+};
 
 interface Provider {
   check(olds: unknown, news: Record<string, unknown>): Promise<{ inputs?: unknown; failures?: unknown[] }>;
@@ -115,20 +126,35 @@ test.each(Object.keys(BUDGETS))("%s: requests per create, read, update, delete",
 test("a host's four resources at once: the ledger is handed over, reads are shared", async () => {
   const all = Object.values(cases(host.connection));
   const inputs = await Promise.all(all.map(([p, first]) => checked(p, first)));
-  const run = <T>(op: () => Promise<T>): Promise<[number, T]> => {
+  const areas: Record<string, unknown> = {};
+  const run = async <T>(phase: string, op: () => Promise<T>): Promise<[number, T]> => {
     sessionPool.closeAll(); // as a run starts: a new provider process, with no sessions and nothing handed over
     forgetHandedOverLedgers();
-    return spent(op);
+    const seen: ReceivedOperation[] = [];
+    const stop = host.sim.observe((o) => seen.push(o));
+    try {
+      const [n, result] = await spent(op);
+      areas[phase] = { ...countByArea(seen), handshake: n - seen.length };
+      return [n, result];
+    } finally {
+      stop();
+    }
   };
-  const [create, created] = await run(() => Promise.all(all.map(([p], i) => p.create(inputs[i]))));
-  const [read, reads] = await run(() => Promise.all(all.map(([p], i) => p.read(created[i].id, created[i].outs))));
+  const [create, created] = await run("create", () => Promise.all(all.map(([p], i) => p.create(inputs[i]))));
+  const [read, reads] = await run("read", () => Promise.all(all.map(([p], i) => p.read(created[i].id, created[i].outs))));
   for (const r of reads) expect(r).toHaveProperty("id"); // every one still there
-  const [del] = await run(() => Promise.all(all.map(([p], i) => p.delete(created[i].id, created[i].outs))));
+  const [del] = await run("delete", () => Promise.all(all.map(([p], i) => p.delete(created[i].id, created[i].outs))));
   // One at a time, each would pay its own ledger read and its own reads.
   const alone = Object.values(BUDGETS);
   expect(create).toBeLessThan(3 + alone.reduce((n, b) => n + b.create, 0));
   expect(read).toBeLessThan(3 + alone.reduce((n, b) => n + b.read, 0));
   expect({ create, read, delete: del }).toEqual(HOST_AT_ONCE);
+  const withHandshake = (a: Record<string, number>) => ({ ...a, handshake: 2 });
+  expect(areas).toEqual({
+    create: withHandshake(HOST_AT_ONCE_AREAS.create),
+    read: withHandshake(HOST_AT_ONCE_AREAS.read),
+    delete: withHandshake(HOST_AT_ONCE_AREAS.delete),
+  });
 });
 
 test("reads share one view of the host across resources, never across a second read of one resource or a write", async () => {
