@@ -63,11 +63,16 @@ function readParams(body: XmlElement | undefined): Params {
   return params;
 }
 
-/** Which key and value a StdRegProv call names (its hDefKey, sSubKeyName, sValueName), for the request log. */
+/** The key and value a call names: hDefKey (HKLM when absent; its hive, when it is one), sSubKeyName, sValueName. */
+function targetOf(p: Params): { hDefKey: string; hive: Hive | undefined; key: string; value: string | undefined } {
+  const hDefKey = p.hDefKey?.[0] ?? String(0x80000002);
+  return { hDefKey, hive: HDEFKEY[Number(hDefKey)], key: p.sSubKeyName?.[0] ?? "", value: p.sValueName?.[0] };
+}
+
+/** Which key and value a StdRegProv call names, for the request log (an unknown hDefKey as given). */
 export function registryCallTarget(body: XmlElement | undefined): { hive: string; key: string; value?: string } {
-  const p = readParams(body);
-  const hive = HDEFKEY[Number(p.hDefKey?.[0] ?? 0x80000002)] ?? String(p.hDefKey?.[0]);
-  return { hive, key: p.sSubKeyName?.[0] ?? "", value: p.sValueName?.[0] };
+  const t = targetOf(readParams(body));
+  return { hive: t.hive ?? t.hDefKey, key: t.key, value: t.value };
 }
 
 /** Replaces %NAME% with the variable's value where it is defined (case-insensitive), as ExpandEnvironmentStrings does. */
@@ -97,10 +102,9 @@ export function invokeStdRegProv(
   if (!known) throw new FaultError(FAULTS.actionNotSupported(`${STDREGPROV_URI}/${method}`));
   const p = readParams(body);
   const one = (name: string, fallback = "") => (p[name]?.[0] ?? fallback);
-  const hiveNum = Number(one("hDefKey", String(0x80000002)));
-  const hive = HDEFKEY[hiveNum];
-  const key = one("sSubKeyName");
-  const valueName = one("sValueName");
+  const target = targetOf(p);
+  const { hive, key } = target;
+  const valueName = target.value ?? "";
   const reg = state.registry;
   const out: Out = [];
   let rv = OK;
