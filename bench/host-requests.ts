@@ -10,24 +10,11 @@
 // budgets") can be checked line by line, and so an admin can see exactly which settings
 // a run reads and writes. Requests that reach the WS-Management service are listed; the
 // rest of the host's HTTP requests are the authentication handshake.
-import {
-  credSSPClientProvider,
-  credSSPServerProvider,
-  delegationPolicyProvider,
-  trustedHostsProvider,
-} from "../provider/src/resources";
-import { forgetHandedOverLedgers } from "../provider/src/resources/ledger";
 import { sessionPool } from "../provider/src/winrm";
 import type { ReceivedOperation } from "../simulator/src";
+import { asNewProcess, checkInputs, doubleHopCases } from "../testkit/double-hop-providers";
 import { startFleetHost } from "../testkit/fleet";
 import { countByArea, requestArea } from "../testkit/request-areas";
-
-interface Provider {
-  check(olds: unknown, news: Record<string, unknown>): Promise<{ inputs?: unknown; failures?: unknown[] }>;
-  create(inputs: any): Promise<{ id: string; outs: any }>;
-  read(id: string, props: any): Promise<unknown>;
-  delete(id: string, props: any): Promise<void>;
-}
 
 function describe(op: ReceivedOperation): string {
   const r = op.registry;
@@ -38,43 +25,20 @@ function describe(op: ReceivedOperation): string {
 async function main(): Promise<void> {
   const host = await startFleetHost("host01.corp.test");
   try {
-    const c = host.connection;
-    const resources: Array<[string, Provider, Record<string, unknown>]> = [
-      ["CredSSPServer", credSSPServerProvider, { connection: c }],
-      ["CredSSPClient", credSSPClientProvider, { connection: c, delegateComputers: ["srv02.corp.test"] }],
-      [
-        "DelegationPolicy",
-        delegationPolicyProvider,
-        { connection: c, allowFreshCredentials: ["WSMAN/srv02.corp.test"], allowFreshCredentialsWhenNTLMOnly: ["WSMAN/srv02.corp.test"] },
-      ],
-      ["TrustedHosts", trustedHostsProvider, { connection: c, hosts: ["srv02.corp.test"] }],
-    ];
+    const resources = Object.entries(doubleHopCases(host.connection));
     const inputs = await Promise.all(
-      resources.map(async ([name, p, news]) => {
-        const r = await p.check({}, news);
-        if (r.failures?.length) throw new Error(`${name}: check failed: ${JSON.stringify(r.failures)}`);
-        const { __provider, ...rest } = r.inputs as Record<string, unknown>;
-        void __provider;
-        return rest;
+      resources.map(async ([name, [p, first]]) => {
+        const { failures, inputs: checked } = await checkInputs(p, first);
+        if (failures.length > 0) throw new Error(`${name}: check failed: ${JSON.stringify(failures)}`);
+        return checked;
       }),
     );
 
     /** Runs one phase as a new provider process would, and prints what the host received. */
     const phase = async <T>(title: string, run: () => Promise<T>): Promise<T> => {
-      sessionPool.closeAll();
-      forgetHandedOverLedgers();
-      const seen: ReceivedOperation[] = [];
-      const stop = host.sim.observe((op) => seen.push(op));
-      const before = host.sim.requestCount;
-      let result: T;
-      try {
-        result = await run();
-      } finally {
-        stop();
-      }
-      const total = host.sim.requestCount - before;
-      const counts = [`handshake ${total - seen.length}`, ...Object.entries(countByArea(seen)).map(([a, n]) => `${a} ${n}`)].join(", ");
-      let out = `\n${title}: ${total} requests (${counts})\n`;
+      const { result, requests, seen } = await asNewProcess(host.sim, run);
+      const counts = [`handshake ${requests - seen.length}`, ...Object.entries(countByArea(seen)).map(([a, n]) => `${a} ${n}`)].join(", ");
+      let out = `\n${title}: ${requests} requests (${counts})\n`;
       seen.forEach((op, i) => {
         out += `  ${String(i + 1).padStart(3)}  ${requestArea(op).padEnd(8)}  ${describe(op)}\n`;
       });
@@ -82,9 +46,9 @@ async function main(): Promise<void> {
       return result;
     };
 
-    const created = await phase("create, the four at once", () => Promise.all(resources.map(([, p], i) => p.create(inputs[i]))));
-    await phase("read (a refresh), the four at once", () => Promise.all(resources.map(([, p], i) => p.read(created[i].id, created[i].outs))));
-    await phase("delete, the four at once", () => Promise.all(resources.map(([, p], i) => p.delete(created[i].id, created[i].outs))));
+    const created = await phase("create, the four at once", () => Promise.all(resources.map(([, [p]], i) => p.create(inputs[i]))));
+    await phase("read (a refresh), the four at once", () => Promise.all(resources.map(([, [p]], i) => p.read(created[i].id, created[i].outs))));
+    await phase("delete, the four at once", () => Promise.all(resources.map(([, [p]], i) => p.delete(created[i].id, created[i].outs))));
   } finally {
     sessionPool.closeAll();
     await host.sim.stop();

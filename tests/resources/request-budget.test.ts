@@ -5,17 +5,11 @@
 // real network each request is a round trip, so these numbers are the cost; they are
 // pinned exactly, so a change that adds requests fails here, and one that saves some
 // updates the table below and docs/ARCHITECTURE.md ("Sessions and request budgets") with it.
-import {
-  credSSPClientProvider,
-  credSSPServerProvider,
-  delegationPolicyProvider,
-  trustedHostsProvider,
-} from "../../provider/src/resources";
 import { clientOptions } from "../../provider/src/resources/connection";
 import { forgetHandedOverLedgers } from "../../provider/src/resources/ledger";
 import { WSMAN_CONFIG_URI, withHostSession } from "../../provider/src/windows";
 import { sessionPool } from "../../provider/src/winrm";
-import type { ReceivedOperation } from "../../simulator/src";
+import { asNewProcess, checkInputs, doubleHopCases, ResourceProvider } from "../../testkit/double-hop-providers";
 import { FleetHost, startFleetHost } from "../../testkit/fleet";
 import { countByArea } from "../../testkit/request-areas";
 
@@ -50,41 +44,9 @@ const HOST_AT_ONCE_AREAS = {
   delete: { identity: 1, ledger: 13, wsman: 9, lists: 27 },
 };
 
-interface Provider {
-  check(olds: unknown, news: Record<string, unknown>): Promise<{ inputs?: unknown; failures?: unknown[] }>;
-  create(inputs: any): Promise<{ id: string; outs: any }>;
-  read(id: string, props: any): Promise<unknown>;
-  update(id: string, olds: any, news: any): Promise<{ outs: any }>;
-  delete(id: string, props: any): Promise<void>;
-}
-
-/** Each resource as the fleet benchmark declares it (the double hop to a neighbour), and an update adding one more. */
-function cases(c: FleetHost["connection"]): Record<string, [Provider, Record<string, unknown>, Record<string, unknown>]> {
-  return {
-    CredSSPServer: [credSSPServerProvider, { connection: c }, { connection: { ...c, timeoutSeconds: 30 } }],
-    CredSSPClient: [
-      credSSPClientProvider,
-      { connection: c, delegateComputers: ["srv02.corp.test"] },
-      { connection: c, delegateComputers: ["srv02.corp.test", "srv03.corp.test"] },
-    ],
-    DelegationPolicy: [
-      delegationPolicyProvider,
-      { connection: c, allowFreshCredentials: ["WSMAN/srv02.corp.test"], allowFreshCredentialsWhenNTLMOnly: ["WSMAN/srv02.corp.test"] },
-      {
-        connection: c,
-        allowFreshCredentials: ["WSMAN/srv02.corp.test", "WSMAN/srv03.corp.test"],
-        allowFreshCredentialsWhenNTLMOnly: ["WSMAN/srv02.corp.test"],
-      },
-    ],
-    TrustedHosts: [trustedHostsProvider, { connection: c, hosts: ["srv02.corp.test"] }, { connection: c, hosts: ["srv02.corp.test", "srv03.corp.test"] }],
-  };
-}
-
-async function checked(p: Provider, news: Record<string, unknown>): Promise<any> {
-  const r = await p.check({}, news);
-  expect(r.failures ?? []).toEqual([]);
-  const { __provider, ...inputs } = r.inputs as Record<string, unknown>;
-  void __provider;
+async function checked(p: ResourceProvider, news: Record<string, unknown>): Promise<any> {
+  const { failures, inputs } = await checkInputs(p, news);
+  expect(failures).toEqual([]);
   return inputs;
 }
 
@@ -107,7 +69,7 @@ afterEach(async () => {
 });
 
 test.each(Object.keys(BUDGETS))("%s: requests per create, read, update, delete", async (name) => {
-  const [provider, first, second] = cases(host.connection)[name];
+  const [provider, first, second] = doubleHopCases(host.connection)[name];
   const a = await checked(provider, first);
   const b = await checked(provider, second);
   // Warm the pool: the operations below run on the session a run already holds.
@@ -124,21 +86,14 @@ test.each(Object.keys(BUDGETS))("%s: requests per create, read, update, delete",
 });
 
 test("a host's four resources at once: the ledger is handed over, reads are shared", async () => {
-  const all = Object.values(cases(host.connection));
+  const all = Object.values(doubleHopCases(host.connection));
   const inputs = await Promise.all(all.map(([p, first]) => checked(p, first)));
   const areas: Record<string, unknown> = {};
+  // As a run starts: a new provider process, with no sessions and nothing handed over.
   const run = async <T>(phase: string, op: () => Promise<T>): Promise<[number, T]> => {
-    sessionPool.closeAll(); // as a run starts: a new provider process, with no sessions and nothing handed over
-    forgetHandedOverLedgers();
-    const seen: ReceivedOperation[] = [];
-    const stop = host.sim.observe((o) => seen.push(o));
-    try {
-      const [n, result] = await spent(op);
-      areas[phase] = { ...countByArea(seen), handshake: n - seen.length };
-      return [n, result];
-    } finally {
-      stop();
-    }
+    const { result, requests, seen } = await asNewProcess(host.sim, op);
+    areas[phase] = { ...countByArea(seen), handshake: requests - seen.length };
+    return [requests, result];
   };
   const [create, created] = await run("create", () => Promise.all(all.map(([p], i) => p.create(inputs[i]))));
   const [read, reads] = await run("read", () => Promise.all(all.map(([p], i) => p.read(created[i].id, created[i].outs))));
@@ -158,7 +113,7 @@ test("a host's four resources at once: the ledger is handed over, reads are shar
 });
 
 test("reads share one view of the host across resources, never across a second read of one resource or a write", async () => {
-  const c = cases(host.connection);
+  const c = doubleHopCases(host.connection);
   const [clientP, clientIn] = c.CredSSPClient;
   const [policyP, policyIn] = c.DelegationPolicy;
   const [trustedP, trustedIn] = c.TrustedHosts;
